@@ -1,0 +1,28 @@
+"""nbgrader settings for this course: solutions/ is the source, assignments/ the release.
+
+course_id and the assignment list come from course.yaml, so the two cannot drift apart.
+"""
+import yaml
+from pathlib import Path
+
+_course = yaml.safe_load((Path(__file__).parent / "course.yaml").read_text(encoding="utf-8"))
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.root = str(Path(__file__).parent)
+c.CourseDirectory.course_id = _course["course_id"]
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = f"sqlite:///{Path(__file__).parent / 'gradebook.db'}"
+c.CourseDirectory.db_assignments = [
+    {"name": a["id"], "duedate": str(a["due"])} for a in _course["assignments"]
+]
+
+# Stubs students see in place of the reference code.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# The in-kernel fallback: a student who deletes a grade cell gets it back, not "manual grading".
+c.OverwriteCells.add_missing_cells = True
+c.Execute.timeout = 120
