@@ -1,0 +1,85 @@
+"""pytest fixtures for running the hidden graders on one notebook:
+
+    pytest autograder/assignments/shallow_network --notebook submitted/ada/shallow_network/shallow_network.ipynb
+
+Without --notebook the source notebook (the reference) is graded, which must earn full marks.
+The student's code runs in the same sandbox as in batch grading; a table of points per
+exercise is printed at the end.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.config import load_course
+from autograder.notebook import NotebookError, locate, read_notebook
+from autograder.reference import grade_cells, load_reference, source_notebook
+from autograder.sandbox import Sandbox
+
+_outcomes: dict[str, dict[str, list[tuple[float, bool]]]] = {}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("autograder")
+    group.addoption("--notebook", default=None, help="the notebook to grade (default: the reference solution)")
+    group.addoption("--isolation", default="auto", choices=["auto", "bubblewrap", "none"],
+                    help="sandbox isolation for the student's code (default: auto)")
+
+
+def _assignment(request):
+    assignment_id = request.module.__name__.split(".")[-2]
+    return load_course().assignment(assignment_id)
+
+
+@pytest.fixture(scope="session")
+def sandbox(request):
+    with Sandbox(limits=load_course().limits, isolation=request.config.getoption("--isolation")) as box:
+        if box.warning:
+            print(f"\nWARNING: {box.warning}")
+        yield box
+
+
+@pytest.fixture(scope="module")
+def reference(request):
+    return load_reference(_assignment(request))
+
+
+@pytest.fixture(scope="module")
+def student(request, sandbox):
+    assignment = _assignment(request)
+    path = Path(request.config.getoption("--notebook") or source_notebook(assignment))
+    try:
+        located = locate(read_notebook(path))
+    except NotebookError as error:
+        pytest.fail(f"{path}: {error}", pytrace=False)
+    for problem in located.problems:
+        print(f"\n{path.name}: {problem}")
+    with sandbox.open(located.statements) as opened:
+        yield opened
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+    if case is not None and report.when == "call":
+        assignment = item.module.__name__.split(".")[-2]
+        exercise = item.originalname.removeprefix("test_")
+        _outcomes.setdefault(assignment, {}).setdefault(exercise, []).append((case.weight, report.passed))
+
+
+def pytest_terminal_summary(terminalreporter):
+    course = load_course()
+    for assignment_id, exercises in _outcomes.items():
+        assignment = course.assignment(assignment_id)
+        points = {cell.function: cell.points for cell in grade_cells(assignment)}
+        terminalreporter.section(f"score: {assignment_id}")
+        total = 0.0
+        for name, outcomes in exercises.items():
+            weight = sum(w for w, _ in outcomes)
+            earned = round(points[name] * sum(w for w, ok in outcomes if ok) / weight, 2)
+            total += earned
+            terminalreporter.write_line(f"{name:<24} {earned:>5g} / {points[name]:g}")
+        terminalreporter.write_line(f"{'total':<24} {round(total, 2):>5g} / {assignment.total_points:g}")

@@ -1,0 +1,144 @@
+"""The bundled sample class for `make demo`: what an instructor really meets in a batch.
+
+Each entry is a student id and how their submission differs from a correct one: not at all,
+not started, a typical mistake, a broken file, or an attack on the grader.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder import COURSE_ROOT
+from autograder.config import Assignment
+from autograder.samples import answered_release, write_submission
+
+COST_WITHOUT_MEAN = '''
+def compute_cost(A2, Y):
+    logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
+    return float(-np.sum(logprobs))
+'''
+
+TANH_HIDDEN_LAYER = '''
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = np.tanh(Z1)
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+'''
+
+UPDATE_WITH_PLUS = '''
+def update_parameters(parameters, grads, learning_rate=1.2):
+    return {key: value + learning_rate * grads["d" + key] for key, value in parameters.items()}
+'''
+
+THRESHOLD_AT_ZERO = '''
+def predict(X, parameters):
+    A2, _ = forward_propagation(X, parameters)
+    return (A2 > 0).astype(int)
+'''
+
+SYNTAX_ERROR = '''
+def backward_propagation(parameters, cache, X, Y):
+    m = X.shape[1]
+    dZ2 = cache["A2"] - Y
+    dW2 = (dZ2 @ cache["A1"].T / m
+    return {"dW2": dW2}
+'''
+
+# One attack per function: each must earn nothing and leave the batch running.
+ATTACKS = {
+    "layer_sizes": '''
+import glob, os
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+
+class AlwaysEqual(tuple):
+    def __eq__(self, other):
+        return True
+
+def layer_sizes(X, Y):
+    for path in glob.glob("/work/*/solutions/*/*.ipynb") + glob.glob("/root/**/gradebook.db", recursive=True):
+        try:
+            open(path, "a").write("UPDATE grade SET manual_score = 100;")
+        except OSError:
+            pass
+    return AlwaysEqual((0, 0, 0))
+''',
+    "initialize_parameters": '''
+def initialize_parameters(n_x, n_h, n_y):
+    import os
+    print("1 passed, 0 failed")
+    os._exit(0)
+''',
+    "forward_propagation": '''
+def forward_propagation(X, parameters):
+    import os, signal
+    for target in (os.getppid(), 0, -1, 1):
+        try:
+            os.kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+    return "full marks", {}
+''',
+    "compute_cost": '''
+def compute_cost(A2, Y):
+    while True:
+        pass
+''',
+    "backward_propagation": '''
+def backward_propagation(parameters, cache, X, Y):
+    hoard = [bytearray(2**28) for _ in range(1000)]
+    return hoard
+''',
+    "update_parameters": '''
+def update_parameters(parameters, grads, learning_rate=1.2):
+    import os, subprocess
+    try:
+        subprocess.Popen(["sh", "-c", ":(){ :|:& };:"])
+    except OSError:
+        pass
+    while True:
+        os.fork()
+''',
+    "nn_model": '''
+def nn_model(X, Y, n_h, num_iterations=10, learning_rate=1.2, print_cost=False):
+    import socket, sys
+    socket.create_connection(("127.0.0.1", 22), timeout=1).sendall(b"grades please")
+    sys.exit(0)
+''',
+    "predict": '''
+def predict(X, parameters):
+    import time
+    print("x" * 20_000_000)
+    time.sleep(1000)
+''',
+}
+
+
+def _without_metadata(notebook: dict) -> dict:
+    """As if the student rebuilt the notebook by copy-pasting into a fresh one."""
+    for cell in notebook["cells"]:
+        cell["metadata"] = {}
+    return notebook
+
+
+def write_sample_class(submitted: Path, assignment: Assignment) -> list[str]:
+    """Write DIR/<student>/<assignment>/... for the sample class; return the student ids."""
+    release = COURSE_ROOT / "assignments" / assignment.id / assignment.notebook
+    name = assignment.notebook
+    samples = {
+        "ada": (name, answered_release(assignment)),
+        "ben_not_started": (name, release.read_text(encoding="utf-8")),
+        "chen": (name, answered_release(assignment, {"compute_cost": COST_WITHOUT_MEAN})),
+        "dara": (name, answered_release(assignment, {"forward_propagation": TANH_HIDDEN_LAYER})),
+        "emil": (name, answered_release(assignment, {"update_parameters": UPDATE_WITH_PLUS})),
+        "fay_renamed": (name.replace(".ipynb", "-Copy1.ipynb"),
+                        answered_release(assignment, {"predict": THRESHOLD_AT_ZERO})),
+        "gus_syntax_error": (name, answered_release(assignment, {"backward_propagation": SYNTAX_ERROR})),
+        "mallory_attacks": (name, answered_release(assignment, ATTACKS)),
+        "olaf_not_json": (name, "this is not a notebook {"),
+        "zoë_no_metadata": (name, _without_metadata(answered_release(assignment))),
+    }
+    for student, (notebook, content) in samples.items():
+        write_submission(submitted / student / assignment.id, notebook, content)
+    return list(samples)

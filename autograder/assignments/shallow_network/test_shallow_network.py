@@ -1,0 +1,295 @@
+"""Hidden graders of `shallow_network`: one test per exercise, one parameter per case.
+
+Each test builds its own inputs (never the student's other functions), asks the student
+through ``student.call`` and the trusted reference directly, and compares with tolerances.
+A wrong answer is explained by the mistake table in mistakes.py.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from autograder.grading import (Case, Mistake, as_array, as_number, close, expect_all,
+                                expect_close, expect_dict, grader)
+
+from . import cases as C
+from . import mistakes as M
+
+PARAMETER_KEYS = ["W1", "b1", "W2", "b2"]
+CACHE_KEYS = ["Z1", "A1", "Z2", "A2"]
+GRAD_KEYS = ["dW1", "db1", "dW2", "db2"]
+expect = partial(expect_close, hint=M.hint_for)
+
+
+# ----------------------------------------------------------------------------- layer_sizes
+
+def _sizes_case(n_x, n_y, m):
+    rng = np.random.default_rng(n_x * 100 + m)
+    return Case(f"X_{n_x}x{m}_Y_{n_y}x{m}", f"X of shape ({n_x}, {m}) and Y of shape ({n_y}, {m})",
+                lambda: {"X": rng.normal(size=(n_x, m)), "Y": np.ones((n_y, m))})
+
+
+@grader("layer_sizes", [Case("worked_example", "the worked example: X (2, 1), Y (1, 1)", C.worked),
+                        _sizes_case(5, 1, 7), _sizes_case(3, 1, 1), _sizes_case(6, 2, 4)])
+def test_layer_sizes(student, reference, case):
+    X, Y = case.inputs()["X"], case.inputs()["Y"]
+    got = student.call("layer_sizes", X, Y)
+    expected = reference.layer_sizes(X, Y)
+    if not (isinstance(got, (tuple, list)) and len(got) == 3):
+        raise Mistake("layer_sizes should return three numbers: (n_x, n_h, n_y)")
+    got = tuple(as_number(v, "each size") for v in got)
+    if got == tuple(expected):
+        return
+    n_x, _, n_y = expected
+    m = X.shape[1]
+    if got[0] == m and m != n_x:
+        raise Mistake(M.HINTS["m_as_n_x"], "m_as_n_x")
+    if got[1] != 2:
+        raise Mistake(M.HINTS["n_h_not_2"], "n_h_not_2")
+    if got[2] != n_y:
+        raise Mistake(M.HINTS["n_y_fixed"], "n_y_fixed")
+    raise Mistake("the sizes are wrong: n_x = X.shape[0], n_h = 2, n_y = Y.shape[0]")
+
+
+# ----------------------------------------------------------------------------- initialize_parameters
+
+def _init_case(n_x, n_h, n_y, description):
+    return Case(f"sizes_{n_x}_{n_h}_{n_y}", description, lambda: {"sizes": (n_x, n_h, n_y)})
+
+
+@grader("initialize_parameters", [
+    _init_case(2, 2, 1, "the sizes of the worked example (2, 2, 1)"),
+    _init_case(3, 7, 1, "a hidden layer of 7 units: (3, 7, 1)"),
+    _init_case(40, 50, 30, "large layers (40, 50, 30), to check the scale and randomness of the weights"),
+])
+def test_initialize_parameters(student, reference, case):
+    n_x, n_h, n_y = case.inputs()["sizes"]
+    got = expect_dict(student.call("initialize_parameters", n_x, n_h, n_y), PARAMETER_KEYS, "the parameters")
+    shapes = {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}
+    for key, shape in shapes.items():
+        value = as_array(got[key], key)
+        if value.shape != shape:
+            if key.startswith("W") and value.shape == shape[::-1] and shape[0] != shape[1]:
+                raise Mistake(M.HINTS["weights_transposed"], "weights_transposed")
+            if key in ("W1", "b1") and value.shape[0] != n_h:
+                raise Mistake(M.HINTS["n_h_ignored"], "n_h_ignored")
+            raise Mistake(f"{key} has shape {value.shape}, expected {shape}")
+    for key in ("b1", "b2"):
+        if np.any(as_array(got[key], key) != 0):
+            raise Mistake(M.HINTS["biases_random"], "biases_random")
+    weights = np.concatenate([as_array(got["W1"], "W1").ravel(), as_array(got["W2"], "W2").ravel()])
+    if not np.all(np.isfinite(weights)):
+        raise Mistake("the weights contain nan or inf")
+    if np.all(weights == 0):
+        raise Mistake(M.HINTS["weights_zero"], "weights_zero")
+    if weights.size > 1 and np.all(weights == weights[0]):
+        raise Mistake(M.HINTS["weights_constant"], "weights_constant")
+    if weights.size >= 1000:  # statistics need enough weights: only the large case checks them
+        if np.all(weights >= 0):
+            raise Mistake(M.HINTS["weights_uniform"], "weights_uniform")
+        spread = weights.std()
+        if spread > 0.1:
+            raise Mistake(M.HINTS["weights_unscaled"], "weights_unscaled")
+        if not 0.007 < spread < 0.013 or abs(weights.mean()) > 0.002:
+            raise Mistake("the weights should be normal with mean 0 and standard deviation 0.01: "
+                          "np.random.randn(rows, columns) * 0.01")
+
+
+# ----------------------------------------------------------------------------- forward_propagation
+
+@grader("forward_propagation", [C.WORKED_CASE] + C.random_cases([(3, 4, 5), (4, 2, 1), (2, 2, 50)]))
+def test_forward_propagation(student, reference, case):
+    X, p = case.inputs()["X"], case.inputs()["parameters"]
+    got = student.call("forward_propagation", X, p)
+    A2, cache = reference.forward_propagation(X, p)
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        raise Mistake("forward_propagation should return two things: A2, cache")
+    got_A2, got_cache = got
+    expect(got_A2, A2, "A2", wrong=M.wrong_forwards(X, p))
+    if not isinstance(got_cache, dict):
+        raise Mistake(f"the cache should be a dictionary, but it is a {type(got_cache).__name__}")
+    if "A2" not in got_cache:
+        raise Mistake(M.HINTS["cache_missing_A2"], "cache_missing_A2")
+    expect_dict(got_cache, CACHE_KEYS, "the cache")
+    for key in CACHE_KEYS:
+        others = {"cache_keys_swapped": cache[other] for other in CACHE_KEYS
+                  if other != key and cache[other].shape == cache[key].shape}
+        expect(got_cache[key], cache[key], f"cache['{key}']",
+               wrong={f"cache_keys_swapped@{other}": value for other, value in others.items()})
+
+
+# ----------------------------------------------------------------------------- compute_cost
+
+def _cost_case(m, seed, labels_int=False):
+    kind = "integer" if labels_int else "float"
+    return Case(f"random_m{m}" + ("_int_labels" if labels_int else ""),
+                f"random probabilities and {kind} labels, m = {m}",
+                lambda: C.activations(m, seed, labels_int))
+
+
+@grader("compute_cost", [
+    Case("worked_example", "the worked example: a2 = 0.59618, y = 1",
+         lambda: {"A2": np.array([[0.5961799]]), "Y": np.array([[1.0]])}),
+    _cost_case(10, 1), _cost_case(1, 2), _cost_case(200, 3, labels_int=True),
+])
+def test_compute_cost(student, reference, case):
+    A2, Y = case.inputs()["A2"], case.inputs()["Y"]
+    got = as_number(student.call("compute_cost", A2, Y), "the cost")
+    expect(got, reference.compute_cost(A2, Y), "the cost", wrong=M.wrong_costs(A2, Y),
+           fallback="the cost is wrong: J = −(1/m) Σ [y log(a) + (1 − y) log(1 − a)]")
+
+
+# ----------------------------------------------------------------------------- backward_propagation
+
+def _gradient_check(reference, X, Y, p, eps=1e-6) -> dict:
+    """Centred differences of the reference cost: the gradients, found without calculus."""
+    def cost(q):
+        return reference.compute_cost(reference.forward_propagation(X, q)[0], Y)
+    grads = {}
+    for key, value in p.items():
+        grad = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            plus, minus = {k: v.copy() for k, v in p.items()}, {k: v.copy() for k, v in p.items()}
+            plus[key][index] += eps
+            minus[key][index] -= eps
+            grad[index] = (cost(plus) - cost(minus)) / (2 * eps)
+        grads["d" + key] = grad
+    return grads
+
+
+@grader("backward_propagation",
+        [C.WORKED_CASE] + C.random_cases([(3, 4, 6), (2, 3, 1)])
+        + [Case("gradient_check", "a numerical gradient check on a random problem (n_x = 3, n_h = 2, m = 8)",
+                lambda: C.problem(3, 2, 8, seed=42))])
+def test_backward_propagation(student, reference, case):
+    inputs = case.inputs()
+    X, Y, p = inputs["X"], inputs["Y"], inputs["parameters"]
+    cache = reference.forward_propagation(X, p)[1]  # trusted: backward is graded on its own
+    got = expect_dict(student.call("backward_propagation", p, cache, X, Y), GRAD_KEYS, "the gradients")
+    if case.id == "gradient_check":
+        expected, rtol = _gradient_check(reference, X, Y, p), 1e-4
+    else:
+        expected, rtol = reference.backward_propagation(p, cache, X, Y), 1e-5
+    expect_all(got, expected, M.wrong_backwards(p, cache, X, Y), M.hint_for, rtol=rtol, atol=1e-8,
+               fallback=lambda key: f"{key} is wrong: follow the chain rule from dZ2 = A2 − Y back to {key}")
+
+
+# ----------------------------------------------------------------------------- update_parameters
+
+def _update_case(case_id, description, seed, learning_rate, how):
+    def build():
+        p = C.parameters(3, 4, 1, seed)
+        return {"parameters": p, "grads": C.gradients(p, seed), "learning_rate": learning_rate, "how": how}
+    return Case(case_id, description, build)
+
+
+@grader("update_parameters", [
+    _update_case("default_rate", "the default learning rate (no learning_rate argument)", 1, None, "default"),
+    _update_case("keyword_rate", "learning_rate=0.05 given by keyword", 2, 0.05, "keyword"),
+    _update_case("positional_rate", "a learning rate of 0.5 given by position", 3, 0.5, "positional"),
+])
+def test_update_parameters(student, reference, case):
+    inputs = case.inputs()
+    p, g, rate, how = inputs["parameters"], inputs["grads"], inputs["learning_rate"], inputs["how"]
+    if how == "default":
+        got, expected = student.call("update_parameters", p, g), reference.update_parameters(p, g)
+    elif how == "keyword":
+        got = student.call("update_parameters", p, g, learning_rate=rate)
+        expected = reference.update_parameters(p, g, learning_rate=rate)
+    else:
+        got, expected = student.call("update_parameters", p, g, rate), reference.update_parameters(p, g, rate)
+    got = expect_dict(got, PARAMETER_KEYS, "the updated parameters")
+    expect_all(got, expected, M.wrong_updates(p, g, 1.2 if rate is None else rate, default_used=rate is None),
+               M.hint_for, fallback=lambda key: f"{key} is wrong: {key} = {key} − learning_rate · d{key}")
+
+
+# ----------------------------------------------------------------------------- nn_model
+
+BLOBS_M, BLOBS_ITERATIONS, BLOBS_RATE = 200, 1500, 1.2
+
+
+def _blobs(reference, m, seed):
+    X, Y = reference.make_xor_blobs(m=m, seed=seed)
+    return np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+
+
+def _accuracy(reference, parameters, X, Y) -> float:
+    return float(np.mean(reference.predict(X, parameters) == Y))
+
+
+def _model_parameters(got, n_x, n_h) -> dict:
+    got = expect_dict(got, PARAMETER_KEYS, "the parameters nn_model returns")
+    shapes = {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (1, n_h), "b2": (1, 1)}
+    for key, shape in shapes.items():
+        value = as_array(got[key], key)
+        if value.shape != shape:
+            if key in ("W1", "b1", "W2") and n_h not in value.shape:
+                raise Mistake(M.HINTS["nn_n_h_ignored"], "nn_n_h_ignored")
+            raise Mistake(f"nn_model returned {key} of shape {value.shape}, expected {shape}")
+        if not np.all(np.isfinite(value)):
+            raise Mistake(f"nn_model returned {key} with nan or inf: the training diverged")
+    return got
+
+
+@grader("nn_model", [
+    Case("hidden_size", "n_h = 4 and 5 iterations: the hidden layer has the requested size",
+         lambda: {"n_h": 4, "iterations": 5, "rate": 1.2}),
+    Case("learns_blobs", f"training on the XOR blobs (m = {BLOBS_M}, n_h = 2): the cost falls and "
+                         "the training accuracy reaches 90%", lambda: {"n_h": 2, "iterations": BLOBS_ITERATIONS,
+                                                                     "rate": BLOBS_RATE}, weight=2),
+    Case("zero_learning_rate", "learning_rate = 0: the parameters must stay where they started",
+         lambda: {"n_h": 2, "iterations": 20, "rate": 0.0}),
+])
+def test_nn_model(student, reference, case):
+    setting = case.inputs()
+    X, Y = _blobs(reference, BLOBS_M if case.id == "learns_blobs" else 40, seed=7)
+    n_h = setting["n_h"]
+    got = student.call("nn_model", X, Y, n_h, setting["iterations"], setting["rate"], True)
+    p = _model_parameters(got, X.shape[0], n_h)
+    cost = reference.compute_cost(reference.forward_propagation(X, p)[0], Y)
+    moved = max(np.abs(p[k]).max() for k in ("W1", "W2"))
+    if case.id == "zero_learning_rate":
+        if moved > 0.1 or np.any(p["b1"] != 0) or np.any(p["b2"] != 0):
+            raise Mistake(M.HINTS["nn_learning_rate_ignored"], "nn_learning_rate_ignored")
+    elif case.id == "learns_blobs":
+        if moved < 0.1:
+            raise Mistake(M.HINTS["not_training"], "not_training")
+        accuracy = _accuracy(reference, p, X, Y)
+        if cost > 0.6 or accuracy < 0.9:
+            raise Mistake(f"after training, the training accuracy is {accuracy:.0%} (cost {cost:.3f}); "
+                          "it should reach 90%: check that every iteration runs forward, backward "
+                          "and update with the learning_rate argument", "not_training")
+
+
+# ----------------------------------------------------------------------------- predict
+
+def _predict_case(n_x, m, seed):
+    def build():
+        rng = np.random.default_rng(seed)
+        p = C.parameters(n_x, 2, 1, seed)
+        p["b2"] = p["b2"] - 1.0  # push some probabilities below 0.5 while Z2 stays mixed
+        return {"X": rng.normal(size=(n_x, m)) * 2, "parameters": p}
+    return Case(f"random_{n_x}x{m}", f"random parameters, n_x = {n_x}, m = {m}", build)
+
+
+@grader("predict", [_predict_case(2, 30, 1), _predict_case(3, 1, 2), _predict_case(2, 200, 3)])
+def test_predict(student, reference, case):
+    X, p = case.inputs()["X"], case.inputs()["parameters"]
+    got = as_array(student.call("predict", X, p), "the predictions")
+    expected = np.asarray(reference.predict(X, p), dtype=float)
+    A2 = M.forward(X, p)[0]
+    if got.shape == (X.shape[1],):
+        raise Mistake(f"the predictions have shape {got.shape}; keep the row shape (1, m)")
+    if got.shape != expected.shape:
+        raise Mistake(f"the predictions have shape {got.shape}, expected (1, m) = {expected.shape}")
+    values = got.astype(float)
+    if not np.all((values == 0) | (values == 1)):
+        if close(values, A2):
+            raise Mistake(M.HINTS["probabilities"], "probabilities")
+        raise Mistake("predictions must be 0 or 1 (or False/True)")
+    if np.array_equal(values, expected):
+        return
+    if np.array_equal(values, (A2 > 0).astype(float)):
+        raise Mistake(M.HINTS["threshold_zero"], "threshold_zero")
+    raise Mistake("some predictions are wrong: predict 1 exactly where A2 > 0.5")

@@ -1,0 +1,105 @@
+"""`autograder grade`: every submission of an assignment, in parallel, into the gradebook.
+
+Workers are forked from this trusted process once; each owns an AssignmentGrader and a
+pre-warmed sandbox and grades many submissions. Results come back as plain dicts, and this
+process alone records them (gradebook, committed per submission), writes feedback, advances
+the progress bar and finally writes the class report. A submission that breaks the grader
+itself is recorded with 0 and a problem, logged, and makes the exit status non-zero: nothing
+is lost and the batch goes on.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+import os
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import feedback, gradebook, report
+from .config import Assignment, Course
+from .pipeline import AssignmentGrader, Submission, find_submissions
+from .results import SubmissionResult
+from .sandbox import Sandbox
+
+_worker: tuple[AssignmentGrader, Sandbox, Path] | None = None
+
+
+def _start_worker(course: Course, assignment: Assignment, isolation: str, submissions_dir: Path) -> None:
+    global _worker
+    sandbox = Sandbox(limits=course.limits, isolation=isolation)
+    multiprocessing.util.Finalize(sandbox, sandbox.close, exitpriority=10)
+    _worker = (AssignmentGrader(course, assignment), sandbox, submissions_dir)
+
+
+def _grade_in_worker(submission: Submission) -> dict:
+    grader, sandbox, root = _worker
+    return grader.grade(submission, sandbox, root).to_dict()
+
+
+@dataclass
+class BatchOutcome:
+    results: list[SubmissionResult] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    warning: str | None = None
+    report: Path | None = None
+
+
+def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gradebook_path: Path,
+              feedback_dir: Path, reports_dir: Path, workers: int, isolation: str = "auto",
+              console: Console | None = None) -> BatchOutcome:
+    console = console or Console(stderr=True)
+    outcome = BatchOutcome()
+    submissions = find_submissions(submissions_dir, assignment)
+    probe = Sandbox(limits=course.limits, isolation=isolation)  # fail fast, and learn the warning
+    outcome.warning = probe.warning
+    probe.close()
+    if outcome.warning:
+        console.print(f"[bold yellow]WARNING:[/] {outcome.warning}")
+    trusted = AssignmentGrader(course, assignment)   # loads the reference once, before forking
+    cells = [(cell.grade_id, cell.points) for cell in trusted.cells]
+
+    def graded() -> Iterator[SubmissionResult]:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
+                                 initializer=_start_worker,
+                                 initargs=(course, assignment, isolation, submissions_dir)) as pool, \
+                _progress(console) as progress:
+            task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
+            futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
+            for future in as_completed(futures):
+                submission = futures[future]
+                try:
+                    result = SubmissionResult.from_dict(future.result())
+                except Exception as error:  # noqa: BLE001 - our failure, not the student's
+                    outcome.internal_errors.append(f"{submission.student_id}: {error!r}")
+                    console.print(f"[red]internal error grading {submission.student_id}:[/]\n"
+                                  + "".join(traceback.format_exception(error)))
+                    result = SubmissionResult(submission.student_id, assignment.id, "",
+                                              trusted.zero("the grader failed on this submission; "
+                                                           "your instructor has been told"),
+                                              ["the grader failed on this submission"])
+                try:
+                    feedback.write_feedback(result, feedback_dir, assignment.title)
+                except ValueError as error:  # a student folder name that is unsafe as a path
+                    console.print(f"[yellow]no feedback page for {submission.student_id!r}: {error}[/]")
+                outcome.results.append(result)
+                progress.advance(task)
+                yield result
+
+    gradebook.record(gradebook_path, course.course_id, assignment.id, Path(assignment.notebook).stem,
+                     cells, graded(), duedate=assignment.due)
+    outcome.results.sort(key=lambda r: r.student_id)
+    outcome.report = report.write_class_report(outcome.results, reports_dir, assignment)
+    return outcome
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False,
+                    disable=not console.is_terminal and not os.environ.get("AUTOGRADER_PROGRESS"))

@@ -1,0 +1,156 @@
+"""The instructor's command line: `autograder grade | release | check | demo`."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from . import COURSE_ROOT
+from .config import ConfigError, load_course
+from .reference import grade_cells, load_reference
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _grade(args) -> int:
+    from .batch import grade_all
+    from .report import summary_table
+
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        errors.print(f"[red]no submissions folder {submissions}[/] (expected {submissions}/<student>/"
+                     f"{assignment.id}/{assignment.notebook}, nbgrader's submitted layout)")
+        return 2
+    started = time.perf_counter()
+    outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
+                        Path(args.reports), args.workers, args.isolation, errors)
+    seconds = time.perf_counter() - started
+    console.print(summary_table(outcome.results, assignment))
+    count = len(outcome.results)
+    console.print(f"graded {count} submission{'s' * (count != 1)} in {seconds:.1f} s "
+                  f"with {args.workers} worker{'s' * (args.workers != 1)} "
+                  f"({outcome.results[0].isolation if outcome.results else args.isolation} isolation); "
+                  f"gradebook: {args.gradebook}, feedback: {args.feedback}/, report: {outcome.report}")
+    if outcome.internal_errors:
+        errors.print(f"[red]{len(outcome.internal_errors)} submission(s) hit an internal grader error "
+                     "(recorded with 0 points; see the messages above)[/]")
+        return 1
+    return 0
+
+
+def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
+    """Run the real nbgrader CLI of this environment in the course root."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+    return subprocess.run([os.path.join(bin_dir, "nbgrader"), *arguments], cwd=COURSE_ROOT, env=env,
+                          capture_output=True, text=True)
+
+
+def _release(args) -> int:
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    grade_cells(assignment)  # refuse to release when course.yaml and the source disagree
+    done = _nbgrader("generate_assignment", assignment.id, "--force", "--log-level=WARN")
+    if done.returncode:
+        errors.print(done.stdout + done.stderr)
+        return done.returncode
+    console.print(f"released {assignment.id} to assignments/{assignment.id}/")
+    return 0
+
+
+def _check(args) -> int:
+    course = load_course(args.course)
+    for assignment in course.assignments:
+        cells = grade_cells(assignment)
+        load_reference(assignment)
+        console.print(f"{assignment.id}: {len(cells)} graded exercises, {assignment.total_points:g} points, "
+                      f"due {assignment.due:%Y-%m-%d %H:%M %Z}: source notebook and course.yaml agree")
+    return 0
+
+
+def _demo(args) -> int:
+    """Build the bundled sample class into a scratch folder and grade it like a real batch."""
+    from .assignments.shallow_network.samples import write_sample_class
+
+    course = load_course(args.course)
+    assignment = course.assignment("shallow_network")
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    write_sample_class(out / "submitted", assignment)
+    console.print(f"wrote the sample class to {out}/submitted (reference, stubs, typical mistakes, "
+                  "broken files and one malicious submission)")
+    args.assignment, args.submissions = assignment.id, str(out / "submitted")
+    args.gradebook, args.feedback, args.reports = str(out / "gradebook.db"), str(out / "feedback"), str(out / "reports")
+    return _grade(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="autograder",
+        description="Hidden, sandboxed, parallel grading for the neural-networks-from-scratch course, "
+                    "recorded in nbgrader's gradebook.")
+    top.add_argument("--course", default=str(COURSE_ROOT / "course.yaml"), help="course file (default: %(default)s)")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = commands.add_parser("grade", help="grade every submission of an assignment",
+                                description="Grade DIR/<student_id>/ASSIGNMENT/*.ipynb into an nbgrader "
+                                            "gradebook, with per-student feedback and a class report. "
+                                            "Exit 0 when every submission was graded (zeros included).")
+    grade.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    _grading_options(grade)
+    grade.set_defaults(run=_grade)
+
+    release = commands.add_parser("release", help="regenerate assignments/ASSIGNMENT from solutions/ (nbgrader)")
+    release.add_argument("assignment", metavar="ASSIGNMENT")
+    release.set_defaults(run=_release)
+
+    check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
+    check.set_defaults(run=_check)
+
+    demo = commands.add_parser("demo", help="grade the bundled sample submissions")
+    demo.add_argument("--out", default="demo", help="scratch folder for the demo class (default: %(default)s)")
+    _grading_options(demo, with_paths=False)
+    demo.set_defaults(run=_demo)
+    return top
+
+
+def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) -> None:
+    if with_paths:
+        command.add_argument("--submissions", default="submitted", metavar="DIR",
+                             help="nbgrader submitted folder (default: %(default)s)")
+        command.add_argument("--gradebook", default="gradebook.db", metavar="FILE",
+                             help="nbgrader SQLite gradebook, created if missing (default: %(default)s)")
+        command.add_argument("--feedback", default="feedback", metavar="DIR",
+                             help="per-student feedback pages (default: %(default)s)")
+        command.add_argument("--reports", default="reports", metavar="DIR",
+                             help="class report with histogram (default: %(default)s)")
+    command.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                         help="parallel grading workers (default: the number of CPUs, %(default)s)")
+    command.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",
+                         help="sandbox for student code: bubblewrap when available (auto), required, "
+                              "or rlimits + seccomp only (default: %(default)s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        errors.print("[red]--workers must be at least 1[/]")
+        return 2
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        errors.print(f"[red]{error}[/]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

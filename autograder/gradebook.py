@@ -1,0 +1,139 @@
+"""Scores into nbgrader's own SQLite gradebook, so `nbgrader export` and formgrader see them.
+
+Points come only from the trusted side (the source notebook's grade cells / course.yaml), passed
+in as `grade_cells`; a result may only say which share of them was earned. Rows are updated in
+place, so recording the same results again changes nothing, and each submission is committed on
+its own, so a run killed midway keeps every submission recorded before it.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from nbgrader.api import Gradebook, Grade, GradeCell
+
+from .results import SubmissionResult
+
+
+def record(
+    db_path: Path,
+    course_id: str,
+    assignment: str,
+    notebook: str,
+    grade_cells: list[tuple[str, float]],
+    results: Iterable[SubmissionResult],
+    duedate: datetime | None = None,
+) -> int:
+    """Write each result's exercise points as auto scores; return how many submissions were written.
+
+    `notebook` is the notebook's name in the gradebook: the file stem, e.g. "shallow_network".
+    A grade cell the result has no exercise for scores 0, as nbgrader does for a missing notebook.
+    A score a human typed into formgrader (manual_score) is kept and still wins, as in nbgrader.
+    """
+    points = dict(grade_cells)
+    if len(points) != len(grade_cells):
+        raise ValueError(f"grade cell names repeat in {[name for name, _ in grade_cells]}")
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with _open(db_path, course_id) as gb:
+        cells = _ensure_structure(gb, assignment, notebook, points, duedate)
+        for result in results:
+            auto_scores = _auto_scores(result, assignment, points)
+            for grade in _grade_rows(gb, assignment, notebook, result.student_id, cells):
+                grade.auto_score = auto_scores[grade.cell.name]
+                grade.needs_manual_grade = grade.manual_score is not None
+            gb.db.commit()
+            written += 1
+    return written
+
+
+def scores(db_path: Path, course_id: str, assignment: str) -> dict[str, float]:
+    """Each student's total score in the gradebook (manual overrides included, no late penalty)."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no gradebook at {db_path}")
+    with _open(db_path, course_id) as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
+
+
+@contextmanager
+def _open(db_path: Path, course_id: str) -> Iterator[Gradebook]:
+    """The gradebook at db_path, created if missing.
+
+    Creating one makes nbgrader run `alembic` by name, so this Python's own bin directory goes
+    first on PATH meanwhile: the venv works without being activated.
+    """
+    path = os.environ.get("PATH")
+    os.environ["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), path]))
+    try:
+        gradebook = Gradebook(f"sqlite:///{db_path}", course_id=course_id)
+    finally:
+        if path is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = path
+    with gradebook:
+        yield gradebook
+
+
+def _ensure_structure(
+    gb: Gradebook, assignment: str, notebook: str, points: dict[str, float], duedate: datetime | None
+) -> dict[str, GradeCell]:
+    """The assignment, notebook and grade cells, created or corrected to the trusted max scores.
+
+    Cells nbgrader itself put there (solution and source cells from generate_assignment, other
+    grade cells) are left alone: they are nbgrader's, and formgrader needs them as they are.
+    """
+    gb.update_or_create_assignment(assignment, **({"duedate": duedate} if duedate else {}))
+    gb.update_or_create_notebook(notebook, assignment)
+    return {
+        name: gb.update_or_create_grade_cell(
+            name, notebook, assignment, max_score=max_score, cell_type="code"
+        )
+        for name, max_score in points.items()
+    }
+
+
+def _auto_scores(result: SubmissionResult, assignment: str, points: dict[str, float]) -> dict[str, float]:
+    """The score per grade cell, after checking the result was graded against the same points."""
+    if result.assignment != assignment:
+        raise ValueError(f"{result.student_id}: result is for {result.assignment!r}, not {assignment!r}")
+    scored = {name: 0.0 for name in points}
+    for exercise in result.exercises:
+        if exercise.grade_id not in points:
+            raise ValueError(
+                f"{result.student_id}: exercise {exercise.name!r} has grade id {exercise.grade_id!r}, "
+                f"which is not a grade cell of {assignment} ({', '.join(points)})"
+            )
+        if not math.isclose(exercise.max_points, points[exercise.grade_id]):
+            raise ValueError(
+                f"{result.student_id}: {exercise.grade_id} was graded out of {exercise.max_points} "
+                f"points, but the source notebook gives it {points[exercise.grade_id]}"
+            )
+        scored[exercise.grade_id] = exercise.points
+    return scored
+
+
+def _grade_rows(
+    gb: Gradebook, assignment: str, notebook: str, student_id: str, cells: dict[str, GradeCell]
+) -> list[Grade]:
+    """The student's grade row for each cell, creating student, submission and rows as needed.
+
+    nbgrader builds a submission's rows once, from the cells present at that moment; rows for a
+    grade cell added later (a new exercise in course.yaml) are filled in here.
+    """
+    gb.update_or_create_student(student_id)
+    with gb.db.no_autoflush:  # nbgrader's add_submission otherwise flushes half-built rows (SAWarning)
+        gb.update_or_create_submission(assignment, student_id)
+    submitted = gb.find_submission_notebook(notebook, assignment, student_id)
+    rows = {grade.cell_id: grade for grade in submitted.grades}
+    for cell in cells.values():
+        if cell.id not in rows:
+            rows[cell.id] = Grade(cell=cell, notebook=submitted)
+            gb.db.add(rows[cell.id])
+    return [rows[cell.id] for cell in cells.values()]

@@ -1,0 +1,130 @@
+"""Read a notebook and locate the code worth running, without running any of it.
+
+Submissions are untrusted and often broken: not JSON, ``{}``, rebuilt without nbgrader
+metadata, a syntax error in one cell, 30 MB of outputs. Reading is tolerant (outputs are never
+looked at) and locating is per cell and per statement, so a broken cell costs only what it
+defines. Only definitions are kept (imports, functions, classes, assignments that call
+nothing): demo cells that train or plot are skipped, which keeps grading fast.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_NOTEBOOK_BYTES = 256 * 2**20
+MAX_CELL_CHARS = 200_000
+_MAGIC = re.compile(r"^\s*[%!]")
+_DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+
+
+class NotebookError(Exception):
+    """The file is not a notebook we can read; the message says why, for the student."""
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    number: int              # 1-based position among all cells, as a student counts them
+    source: str
+    metadata: dict
+
+    @property
+    def nbgrader(self) -> dict:
+        meta = self.metadata.get("nbgrader")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def label(self) -> str:
+        return f"cell {self.number}"
+
+
+def _text(source) -> str:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return ""
+
+
+def read_notebook(path: Path) -> list[CodeCell]:
+    """The code cells of a notebook file (nbformat 3 or 4), outputs ignored."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise NotebookError(f"the notebook could not be opened ({error.strerror})") from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"the notebook is {size // 2**20} MB, more than the "
+                            f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit; clear its outputs")
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        raise NotebookError("the file is not a valid notebook (it is not JSON); "
+                            "download it again from Jupyter with File > Save") from None
+    if not isinstance(document, dict):
+        raise NotebookError("the file is JSON but not a notebook")
+    cells = document.get("cells")
+    if cells is None and isinstance(document.get("worksheets"), list):  # nbformat 3
+        cells = [c for sheet in document["worksheets"] if isinstance(sheet, dict)
+                 for c in sheet.get("cells", [])]
+    if not isinstance(cells, list):
+        raise NotebookError("the file is JSON but has no notebook cells")
+    code = []
+    for number, cell in enumerate(cells, start=1):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = _text(cell.get("source", cell.get("input", "")))
+            metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+            code.append(CodeCell(number, source, metadata))
+    return code
+
+
+def _keeps(node: ast.stmt) -> bool:
+    """Definitions run at load time; anything that computes (calls, loops, plots) does not."""
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        if isinstance(node.value, ast.Lambda):
+            return True
+        return not any(isinstance(n, (ast.Call, ast.Lambda, ast.ListComp, ast.DictComp,
+                                      ast.SetComp, ast.GeneratorExp, ast.Await))
+                       for n in ast.walk(node.value))
+    return False
+
+
+@dataclass
+class Located:
+    statements: list[tuple[str, str]]   # (label, source) to exec in order
+    problems: list[str]                 # readable notes for the student
+    defined: set[str]                   # functions found by name
+
+
+def locate(cells: list[CodeCell]) -> Located:
+    """Pick the definitions out of each cell; a cell that does not parse is reported, not fatal."""
+    located = Located([], [], set())
+    for cell in cells:
+        if len(cell.source) > MAX_CELL_CHARS:
+            located.problems.append(f"{cell.label} is longer than {MAX_CELL_CHARS} characters "
+                                    "and was skipped")
+            continue
+        # Magics and shell escapes become blank lines so line numbers stay right.
+        source = "\n".join("" if _MAGIC.match(line) else line for line in cell.source.splitlines())
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            lost = sorted(set(_DEF.findall(source)))
+            where = f" on line {error.lineno}" if getattr(error, "lineno", None) else ""
+            message = getattr(error, "msg", type(error).__name__)
+            note = f"{cell.label} has a {type(error).__name__}{where} ({message}); it was not run"
+            if lost:
+                note += f", so {', '.join(lost)} could not be graded"
+            located.problems.append(note)
+            continue
+        lines = source.splitlines()
+        for node in tree.body:
+            if _keeps(node):
+                start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+                located.statements.append((cell.label, "\n".join(lines[start - 1:node.end_lineno])))
+                if isinstance(node, ast.FunctionDef):
+                    located.defined.add(node.name)
+    return located

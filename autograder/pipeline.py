@@ -1,0 +1,105 @@
+"""Grading one submission, as a pipeline: find → read → locate → run in sandbox → check → score.
+
+Every step turns bad input into a problem the student can read and a score (possibly 0);
+nothing a submission contains can stop the batch. Recording and reporting happen in batch.py.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Assignment, Course
+from .grading import REGISTRY, Grader, run_graders
+from .notebook import NotebookError, locate, read_notebook
+from .reference import GradeCell, Reference, grade_cells, load_reference
+from .results import CaseResult, ExerciseResult, SubmissionResult
+from .sandbox import Sandbox
+
+
+@dataclass
+class Submission:
+    student_id: str
+    folder: Path                       # DIR/<student_id>/<assignment>
+    notebook: Path | None = None       # the notebook chosen for grading
+    problems: list[str] = field(default_factory=list)
+
+
+def find_submissions(submissions_dir: Path, assignment: Assignment) -> list[Submission]:
+    """nbgrader's submitted layout: DIR/<student_id>/<assignment>/*.ipynb, sorted by student."""
+    found = []
+    for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
+        folder = student_dir / assignment.id
+        if folder.is_dir():
+            found.append(choose_notebook(Submission(student_dir.name, folder), assignment))
+    return found
+
+
+def choose_notebook(submission: Submission, assignment: Assignment) -> Submission:
+    """The expected notebook, else the one renamed copy (e.g. '... -Copy1.ipynb')."""
+    expected = submission.folder / assignment.notebook
+    candidates = sorted(p for p in submission.folder.glob("*.ipynb") if p.is_file())
+    if expected.is_file():
+        submission.notebook = expected
+    elif candidates:
+        stem = Path(assignment.notebook).stem
+        similar = [p for p in candidates if p.stem.startswith(stem)] or candidates
+        submission.notebook = max(similar, key=lambda p: p.stat().st_mtime)
+        submission.problems.append(
+            f"no {assignment.notebook} was found, so {submission.notebook.name} was graded instead")
+    else:
+        submission.problems.append(f"no notebook was found in the submission (expected {assignment.notebook})")
+    return submission
+
+
+def graders_for(assignment: Assignment) -> dict[str, Grader]:
+    """The hidden graders live in autograder/assignments/<id>/test_<id>.py."""
+    module = importlib.import_module(f"autograder.assignments.{assignment.id}.test_{assignment.id}")
+    graders = REGISTRY[module.__name__]
+    missing = set(assignment.exercises) - set(graders)
+    if missing:
+        raise LookupError(f"no grader for {sorted(missing)} in {module.__name__}")
+    return {name: graders[name] for name in assignment.exercises}
+
+
+class AssignmentGrader:
+    """Everything trusted about one assignment, loaded once per worker and reused."""
+
+    def __init__(self, course: Course, assignment: Assignment):
+        self.course = course
+        self.assignment = assignment
+        self.reference: Reference = load_reference(assignment)
+        self.cells: tuple[GradeCell, ...] = grade_cells(assignment)
+        self.graders = graders_for(assignment)
+        self.grade_ids = {cell.function: cell.grade_id for cell in self.cells}
+        self.points = {cell.function: cell.points for cell in self.cells}
+
+    def zero(self, reason: str) -> list[ExerciseResult]:
+        """Every exercise at 0 points, each case failed for the same reason."""
+        return [ExerciseResult(name, self.grade_ids[name], self.points[name],
+                               [CaseResult(c.id, c.description, c.weight, False, reason, "no_code")
+                                for c in grader.cases])
+                for name, grader in self.graders.items()]
+
+    def grade(self, submission: Submission, sandbox: Sandbox, relative_to: Path) -> SubmissionResult:
+        started = time.perf_counter()
+        result = SubmissionResult(submission.student_id, self.assignment.id,
+                                  str(submission.notebook.relative_to(relative_to)) if submission.notebook else "",
+                                  problems=list(submission.problems), isolation=sandbox.isolation)
+        try:
+            cells = read_notebook(submission.notebook) if submission.notebook else None
+        except NotebookError as error:
+            result.problems.append(str(error))
+            cells = None
+        if cells is None:
+            result.exercises = self.zero(result.problems[-1])
+        else:
+            located = locate(cells)
+            result.problems.extend(located.problems)
+            with sandbox.open(located.statements) as student:
+                result.problems.extend(f"{label}: {text}" for label, text in student.load_problems.items())
+                result.exercises = run_graders(self.graders, self.grade_ids, self.points,
+                                               student, self.reference)
+        result.seconds = round(time.perf_counter() - started, 4)
+        return result

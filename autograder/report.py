@@ -1,0 +1,263 @@
+"""The class report for the instructor: where the class stands and which mistakes are common.
+
+`write_class_report` writes <out_dir>/<assignment>/report.html (self-contained, the histogram
+inlined), histogram.png and scores.csv; `summary_table` is the CLI's closing table. Points and
+maxima are the trusted ones from course.yaml; a result only contributes what it earned.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import statistics
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from .config import Assignment
+from .feedback import format_points, html_page, score_class
+from .results import SubmissionResult
+
+TOP_MISTAKES = 10
+_RICH_STYLES = {"full": "green", "part": "yellow", "none": "red"}
+
+
+@dataclass(frozen=True)
+class ExerciseStats:
+    name: str
+    max_points: float
+    pass_rate: float | None    # share of students with full points; None without submissions
+    mean_points: float | None
+
+
+@dataclass(frozen=True)
+class CommonMistake:
+    exercise: str
+    hint: str
+    students: int              # students with at least one failed case showing this mistake
+
+
+@dataclass(frozen=True)
+class ClassStats:
+    totals: dict[str, float]   # student id -> total points
+    exercises: list[ExerciseStats]
+    mistakes: list[CommonMistake]
+    problems: dict[str, list[str]]  # student id -> problems, only submissions that have any
+
+
+def exercise_points(result: SubmissionResult, assignment: Assignment) -> dict[str, float]:
+    """Points per exercise of the assignment, in course.yaml order; 0 where the result has none."""
+    earned = {exercise.name: exercise.points for exercise in result.exercises}
+    return {name: earned.get(name, 0.0) for name in assignment.exercises}
+
+
+def class_stats(results: list[SubmissionResult], assignment: Assignment) -> ClassStats:
+    """Everything the report shows, computed once."""
+    points = {result.student_id: exercise_points(result, assignment) for result in results}
+    exercises = []
+    for name, max_points in assignment.exercises.items():
+        earned = [row[name] for row in points.values()]
+        exercises.append(ExerciseStats(
+            name, max_points,
+            pass_rate=sum(p >= max_points for p in earned) / len(earned) if earned else None,
+            mean_points=statistics.fmean(earned) if earned else None,
+        ))
+    return ClassStats(
+        totals={student: round(sum(row.values()), 2) for student, row in points.items()},
+        exercises=exercises,
+        mistakes=_common_mistakes(results, assignment),
+        problems={result.student_id: result.problems for result in results if result.problems},
+    )
+
+
+def _common_mistakes(results: list[SubmissionResult], assignment: Assignment) -> list[CommonMistake]:
+    """The most frequent hints among failed cases, counting each student once per mistake.
+
+    A mistake is identified by its key from the hint table when the grader recognised one, else
+    by its hint text; failures without either say nothing to act on and are left out.
+    """
+    order = list(assignment.exercises)
+    students: dict[tuple[str, str], set[str]] = {}
+    hints: dict[tuple[str, str], str] = {}
+    for result in results:
+        for exercise in result.exercises:
+            if exercise.name not in order:
+                continue
+            for case in exercise.cases:
+                if case.passed or not (case.mistake or case.hint):
+                    continue
+                key = (exercise.name, case.mistake or case.hint)
+                students.setdefault(key, set()).add(result.student_id)
+                hints.setdefault(key, case.hint or case.mistake)
+    ranked = sorted(students, key=lambda key: (-len(students[key]), order.index(key[0]), hints[key]))
+    return [CommonMistake(key[0], hints[key], len(students[key])) for key in ranked[:TOP_MISTAKES]]
+
+
+def write_class_report(results: list[SubmissionResult], out_dir: Path, assignment: Assignment) -> Path:
+    """Write report.html, histogram.png and scores.csv under out_dir/<assignment>; return the page."""
+    folder = Path(out_dir) / assignment.id
+    folder.mkdir(parents=True, exist_ok=True)
+    stats = class_stats(results, assignment)
+    png = histogram_png(list(stats.totals.values()), assignment)
+    (folder / "histogram.png").write_bytes(png)
+    _write_csv(folder / "scores.csv", results, assignment)
+    page = folder / "report.html"
+    page.write_text(_report_html(stats, assignment, png), encoding="utf-8")
+    return page
+
+
+def histogram_png(totals: list[float], assignment: Assignment) -> bytes:
+    """Total scores, one bar per point (wider for long assignments), the maximum marked.
+
+    Built on a bare matplotlib Figure (Agg canvas) rather than pyplot: no global figure
+    registry, so nothing stays open after the PNG is rendered, however many reports are made.
+    """
+    max_score = assignment.total_points
+    width = max(1.0, max_score / 25)
+    edges = [min(i * width, max_score) for i in range(int(-(-max_score // width)) + 1)]
+    figure = Figure(figsize=(7.5, 3.6), dpi=144, layout="constrained")
+    axes = figure.subplots()
+    axes.hist(totals, bins=edges, color="#2f6fdf", edgecolor="white", linewidth=1.2)
+    axes.axvline(max_score, color="#1f8a4c", linestyle="--", linewidth=1.5,
+                 label=f"max {format_points(max_score)}")
+    if totals:
+        axes.axvline(statistics.fmean(totals), color="#c2412d", linestyle=":", linewidth=1.8,
+                     label=f"mean {format_points(statistics.fmean(totals))}")
+    else:
+        axes.text(0.5, 0.5, "no submissions yet", transform=axes.transAxes,
+                  ha="center", va="center", color="#616e7c")
+    axes.set_xticks(edges, [format_points(edge) for edge in edges])
+    axes.set_xlim(-0.02 * max_score, max_score * 1.04)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("total points")
+    axes.set_ylabel("students")
+    axes.set_title(f"{assignment.id}: total scores (n = {len(totals)})", loc="left", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#e4e7eb")
+    axes.set_axisbelow(True)
+    axes.legend(frameon=False, loc="best")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _write_csv(path: Path, results: list[SubmissionResult], assignment: Assignment) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", *assignment.exercises, "total"])
+        for result in sorted(results, key=lambda r: r.student_id):
+            points = exercise_points(result, assignment)
+            writer.writerow([_spreadsheet_safe(result.student_id), *map(format_points, points.values()),
+                             format_points(sum(points.values()))])
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A student id (a folder name) that a spreadsheet would run as a formula gets a leading '."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Table:
+    """One row per student (points per exercise, total) and a final row of means."""
+    table = Table(title=Text(f"{assignment.title} ({assignment.id})"), title_justify="left",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("student", no_wrap=True)
+    for name, max_points in assignment.exercises.items():
+        header = name.replace("_", "_\n")  # narrow columns that still read as the function name
+        table.add_column(f"{header}\n/{format_points(max_points)}", justify="right")
+    table.add_column(f"total\n/{format_points(assignment.total_points)}", justify="right")
+    maxima = [*assignment.exercises.values(), assignment.total_points]
+    rows = []
+    for result in sorted(results, key=lambda r: r.student_id):
+        points = [*exercise_points(result, assignment).values()]
+        rows.append([*points, round(sum(points), 2)])
+        table.add_row(Text(result.student_id), *(
+            Text(format_points(p), style=_RICH_STYLES[score_class(p, m)]) for p, m in zip(rows[-1], maxima)))
+    means = [statistics.fmean(column) for column in zip(*rows)] if rows else [None] * len(maxima)
+    table.add_section()
+    table.add_row(Text("mean", style="bold"), *(Text(_maybe(m), style="bold") for m in means))
+    return table
+
+
+def _maybe(points: float | None) -> str:
+    return "–" if points is None else format_points(points)
+
+
+def _report_html(stats: ClassStats, assignment: Assignment, png: bytes) -> str:
+    totals = list(stats.totals.values())
+    full_marks = sum(total >= assignment.total_points for total in totals)
+    figures = [
+        ("submissions", str(len(totals))),
+        ("mean total", f"{_maybe(statistics.fmean(totals) if totals else None)} / "
+                       f"{format_points(assignment.total_points)}"),
+        ("median total", _maybe(statistics.median(totals) if totals else None)),
+        ("full marks", str(full_marks)),
+        ("with problems", str(len(stats.problems))),
+    ]
+    header = (
+        f"<header><p class='muted'>Class report · <code>{escape(assignment.id)}</code> · due "
+        f"{escape(assignment.due.strftime('%Y-%m-%d %H:%M %Z'))}</p>"
+        f"<h1>{escape(assignment.title)}</h1><div class='stats'>"
+        + "".join(f"<div><span class='big'>{escape(value)}</span><span class='muted'>{label}</span></div>"
+                  for label, value in figures)
+        + "</div></header>"
+    )
+    histogram = (
+        "<section><h2>Total scores</h2>"
+        f"<img src='data:image/png;base64,{base64.b64encode(png).decode()}' "
+        "alt='Histogram of the students&#x27; total scores' class='plot'></section>"
+    )
+    body = header + histogram + _exercises_html(stats) + _mistakes_html(stats) + _problems_html(stats)
+    footer = "<footer>Per-student points: <code>scores.csv</code> next to this page.</footer>"
+    return html_page(f"Class report: {assignment.title}", body + footer)
+
+
+def _exercises_html(stats: ClassStats) -> str:
+    rows = "".join(
+        f"<tr><td><code>{escape(e.name)}</code></td><td class='num'>{format_points(e.max_points)}</td>"
+        f"<td class='num'>{_percent(e.pass_rate)}</td><td>{_meter(e.pass_rate)}</td>"
+        f"<td class='num'>{_maybe(e.mean_points)}</td></tr>"
+        for e in stats.exercises
+    )
+    return ("<section><h2>Exercises</h2><table><tr><th>Exercise</th><th class='num'>Points</th>"
+            "<th class='num'>Full marks</th><th></th><th class='num'>Mean points</th></tr>"
+            f"{rows}</table></section>")
+
+
+def _mistakes_html(stats: ClassStats) -> str:
+    if not stats.mistakes:
+        return "<section><h2>Common mistakes</h2><p class='muted'>No failed checks with a hint.</p></section>"
+    rows = "".join(
+        f"<tr><td class='num'>{m.students}</td><td><code>{escape(m.exercise)}</code></td>"
+        f"<td class='wrap'>{escape(m.hint)}</td></tr>"
+        for m in stats.mistakes
+    )
+    return ("<section><h2>Common mistakes</h2><p class='muted'>Hints shown for failed checks, "
+            "by the number of students who got them.</p>"
+            f"<table><tr><th class='num'>Students</th><th>Exercise</th><th>Hint</th></tr>{rows}</table>"
+            "</section>")
+
+
+def _problems_html(stats: ClassStats) -> str:
+    if not stats.problems:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(student)}</td><td class='wrap'>{'<br>'.join(map(escape, problems))}</td></tr>"
+        for student, problems in sorted(stats.problems.items())
+    )
+    return (f"<section><h2>Submissions with problems ({len(stats.problems)})</h2>"
+            "<details><summary>Show students and problems</summary>"
+            f"<table><tr><th>Student</th><th>Problem</th></tr>{rows}</table></details></section>")
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.0f}%"
+
+
+def _meter(share: float | None) -> str:
+    return f"<div class='bar meter'><span style='width:{100 * (share or 0):.1f}%'></span></div>"
