@@ -1,0 +1,594 @@
+"""The sandbox against honest and hostile notebooks, with real processes (no mocks).
+
+Every attack must gain nothing and leave the sandbox able to grade the next submission. The
+module-wide boxes are shared on purpose: each test is also a check that the previous one left
+the zygote in a usable state. Small limits (call_seconds=1) keep the timeouts quick.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import COURSE_ROOT
+from autograder.config import Limits
+from autograder.sandbox import Sandbox, SandboxedStudent, SandboxError
+from autograder.student import (
+    MAX_MESSAGE,
+    BadAnswer,
+    MissingFunction,
+    NotImplementedByStudent,
+    StudentCrash,
+    StudentRaised,
+    StudentTimeout,
+)
+
+ISOLATIONS = ["bubblewrap", "none"]
+LIMITS = Limits(call_seconds=1, submission_seconds=30, memory_mb=512, output_mb=1)
+SLACK = 1.0  # how far past a deadline a timeout may be reported
+SANDBOX_MARK = b"child.py\0zygote"  # in the command line of every zygote, child and bwrap
+
+
+def _sandbox_processes(mark: bytes = SANDBOX_MARK) -> dict[int, bytes]:
+    """Live processes whose command line holds ``mark``; zombies have none and do not count."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path("/proc", entry, "cmdline").read_bytes()
+            except OSError:
+                continue
+            if mark in cmdline:
+                found[int(entry)] = cmdline
+    return found
+
+
+def _leftovers(before: set[int], seconds: float = 3.0) -> dict[int, bytes]:
+    deadline = time.monotonic() + seconds
+    while True:
+        left = {pid: cmd for pid, cmd in _sandbox_processes().items() if pid not in before}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+_unusable: dict[str, str] = {}
+
+
+def _new_box(isolation: str, limits: Limits = LIMITS) -> Sandbox:
+    """A sandbox; bubblewrap cases are skipped, with the reason, where bwrap cannot run."""
+    if isolation in _unusable:
+        pytest.skip(_unusable[isolation])
+    try:
+        return Sandbox(limits=limits, isolation=isolation)
+    except SandboxError as error:
+        if isolation != "bubblewrap":
+            raise
+        _unusable[isolation] = f"bubblewrap is unusable on this machine: {error}"
+        pytest.skip(_unusable[isolation])
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    """One sandbox per isolation for the whole module; afterwards no sandbox process may be left."""
+    before = set(_sandbox_processes())
+    made: dict[str, Sandbox] = {}
+    yield made
+    for box in made.values():
+        box.close()
+    assert _leftovers(before) == {}
+
+
+@pytest.fixture(params=ISOLATIONS)
+def box(request, boxes) -> Sandbox:
+    if request.param not in boxes:
+        boxes[request.param] = _new_box(request.param)
+    return boxes[request.param]
+
+
+def _open(box: Sandbox, *sources: str) -> SandboxedStudent:
+    return box.open([(f"cell {number}", textwrap.dedent(source).strip())
+                     for number, source in enumerate(sources, start=1)])
+
+
+def _still_grades(box: Sandbox) -> None:
+    """The next submission in the same sandbox is graded normally."""
+    with _open(box, "def double(x):\n    return x * 2") as student:
+        assert np.array_equal(student.call("double", np.arange(3)), [0, 2, 4])
+
+
+def _world_writable_dir() -> Path:
+    """Reachable by 'nobody' too, so that only seccomp stands between student code and it."""
+    directory = Path(tempfile.mkdtemp(prefix="sandbox-test-"))
+    directory.chmod(0o777)
+    return directory
+
+
+# ------------------------------------------------------------------------------- honest code
+
+def test_honest_round_trip(box):
+    with _open(box, "import numpy as np", """
+            def pair(x):
+                return x.T, {"rows": x.shape[0], "total": np.float64(x.sum()), "none": None}
+            """, """
+            def positive(x):
+                return x > 0
+            """, """
+            def count(n, *, plus=0):
+                return n + plus
+            """, """
+            def mean(x):
+                return np.mean(x)
+            """) as student:
+        assert student.load_problems == {}
+        assert student.defines("pair") and not student.defines("nope") and not student.defines("np")
+        transposed, info = student.call("pair", np.arange(6.0).reshape(2, 3))
+        assert transposed.dtype == np.float64 and transposed.shape == (3, 2)
+        assert info == {"rows": 2, "total": 15.0, "none": None}
+        flags = student.call("positive", np.array([-1.0, 0.0, 2.0]))
+        assert flags.dtype == np.bool_ and flags.tolist() == [False, False, True]
+        assert student.call("count", 3, plus=4) == 7
+        assert student.call("mean", np.array([1.0, 2.0])) == pytest.approx(1.5)
+
+
+def test_numpy_works_under_the_filter_and_is_seeded(box):
+    with _open(box, "import numpy as np", """
+            def workout():
+                a = np.random.randn(20, 20)
+                b = a @ a.T + 20 * np.eye(20)
+                x = np.linalg.solve(b, np.ones(20))
+                return (float(np.linalg.det(b)) > 0, np.linalg.inv(b) @ np.ones(20) - x,
+                        np.linalg.svd(a)[1].shape, np.linalg.eigh(b)[0].shape,
+                        np.einsum("ij,ij->", a, a), np.log(np.exp(a)) - a, np.tanh(a).max() < 1)
+            """, """
+            def draw():
+                import random
+                return np.random.randn(3), random.random()
+            """) as student:
+        positive, residual, singular, eigen, squares, roundtrip, bounded = student.call("workout")
+        assert positive and bounded and singular == (20,) and eigen == (20,)
+        assert np.abs(residual).max() < 1e-9 and np.abs(roundtrip).max() < 1e-9 and squares > 0
+        first, second = student.call("draw"), student.call("draw")
+        np.random.seed(0)
+        assert np.array_equal(first[0], np.random.randn(3)) and np.array_equal(first[0], second[0])
+        assert first[1] == second[1]
+
+
+def test_missing_not_callable_and_not_implemented(box):
+    with _open(box, "x = 3", "def stub(a):\n    raise NotImplementedError") as student:
+        with pytest.raises(MissingFunction, match="does not define a function named f$"):
+            student.call("f")
+        with pytest.raises(MissingFunction):
+            student.call("x")
+        with pytest.raises(NotImplementedByStudent):
+            student.call("stub", 1)
+
+
+def test_a_bad_statement_loses_only_what_it_defines(box):
+    with _open(box, "def good():\n    return 1", "def broken(:\n    pass", "y = undefined_name",
+               "import os\nos._exit(3)", "def later():\n    return good() + 1") as student:
+        assert set(student.load_problems) == {"cell 2", "cell 3", "cell 4"}
+        assert student.load_problems["cell 2"].startswith("SyntaxError: ")
+        assert student.load_problems["cell 3"] == "NameError: name 'undefined_name' is not defined"
+        assert "exit code 3" in student.load_problems["cell 4"]
+        assert student.call("later") == 2 and not student.defines("broken")
+
+
+def test_unicode_and_control_characters_in_messages(box):
+    with _open(box, """
+            def fail():
+                raise ValueError("données invalides — ✓ 漢字\\x1b[31m\\n\\u202eevil" + "x" * 1000)
+            """) as student:
+        with pytest.raises(StudentRaised) as raised:
+            student.call("fail")
+    message = str(raised.value)
+    assert message.startswith("ValueError: données invalides — ✓ 漢字[31m evil")
+    assert len(message) <= MAX_MESSAGE and "\x1b" not in message and "\u202e" not in message
+
+
+# ------------------------------------------------------------------------------- cheating
+
+def test_monkeypatching_numpy_and_builtins_stays_in_the_child(box):
+    with _open(box, "import numpy as np\nnp.allclose = lambda *a, **k: True",
+               "import builtins\nbuiltins.abs = lambda x: 0",
+               "def cheat():\n    return bool(np.allclose(1, 2)), abs(-5)") as student:
+        assert student.call("cheat") == (True, 0)
+        assert not np.allclose(1, 2) and abs(-5) == 5
+    with _open(box, "import numpy as np", "def honest():\n    return bool(np.allclose(1, 2)), abs(-5)") as student:
+        assert student.call("honest") == (False, 5)
+
+
+def test_an_object_equal_to_everything_is_a_bad_answer(box):
+    with _open(box, """
+            class Always:
+                def __eq__(self, other):
+                    return True
+            def answer():
+                return Always()
+            def nested():
+                return {"W1": Always()}
+            """) as student:
+        for function in ("answer", "nested"):
+            with pytest.raises(BadAnswer, match="Always"):
+                student.call(function)
+    _still_grades(box)
+
+
+def test_exits_and_interrupts_are_student_raised(box):
+    with _open(box, "import sys\ndef leave():\n    sys.exit(3)",
+               "def interrupt():\n    raise KeyboardInterrupt('stop')") as student:
+        with pytest.raises(StudentRaised, match="^SystemExit: 3$"):
+            student.call("leave")
+        with pytest.raises(StudentRaised, match="^KeyboardInterrupt: stop$"):
+            student.call("interrupt")
+    _still_grades(box)
+
+
+def test_os_exit_is_a_crash_and_the_next_call_works(box):
+    with _open(box, "import os", "def leave():\n    print('1 passed')\n    os._exit(0)",
+               "def fine():\n    return 5") as student:
+        with pytest.raises(StudentCrash, match="exit code 0"):
+            student.call("leave")
+        assert student.call("fine") == 5
+        with pytest.raises(StudentCrash):
+            student.call("leave")
+        assert student.call("fine") == 5
+    _still_grades(box)
+
+
+def test_printed_output_is_ignored_and_costs_nothing(box):
+    with _open(box, """
+            import os, sys
+            def loud(x):
+                print("1 passed, 0 failed\\nscore: 100/100")
+                sys.stdout.write("x" * 10_000_000)
+                sys.stderr.write("y" * 10_000_000)
+                os.write(1, b"z" * 1_000_000)
+                return x + 1
+            """) as student:
+        started = time.monotonic()
+        assert student.call("loud", 1) == 2
+        assert time.monotonic() - started < 1
+    _still_grades(box)
+
+
+def test_reading_the_course_is_impossible_under_bubblewrap(tmp_path, boxes):
+    if "bubblewrap" not in boxes:
+        boxes["bubblewrap"] = _new_box("bubblewrap")
+    secrets = [COURSE_ROOT / "course.yaml", COURSE_ROOT / "pyproject.toml",
+               COURSE_ROOT / "autograder" / "student.py", tmp_path / "gradebook.db"]
+    secrets[-1].write_text("expected answers")
+    with _open(boxes["bubblewrap"], """
+            import os
+            def peek(paths, directories):
+                found = []
+                for path in paths:
+                    try:
+                        with open(path) as file:
+                            found.append(file.read())
+                    except OSError as error:
+                        found.append(type(error).__name__)
+                for directory in directories:
+                    try:
+                        found.append(",".join(os.listdir(directory)))
+                    except OSError as error:
+                        found.append(type(error).__name__)
+                return found
+            """) as student:
+        found = student.call("peek", [str(path) for path in secrets],
+                             [str(COURSE_ROOT / "solutions"), str(tmp_path), str(COURSE_ROOT)])
+    assert found[:6] == ["FileNotFoundError"] * 6
+    assert not {"solutions", "autograder", "course.yaml", "gradebook.db"} & set(found[6].split(","))
+
+
+def test_writing_files_fails_and_leaves_them_untouched(box):
+    directory = _world_writable_dir()
+    gradebook = directory / "gradebook.db"
+    gradebook.write_text("grades")
+    gradebook.chmod(0o666)
+    before = gradebook.stat()
+    fresh = f"/tmp/sandbox-test-{uuid.uuid4().hex}"
+    try:
+        with _open(box, """
+                import os, shutil
+                def vandalise(gradebook, directory, fresh):
+                    attempts = {
+                        "write": lambda: open(gradebook, "w").write("0"),
+                        "append": lambda: open(gradebook, "a").write("0"),
+                        "rdwr": lambda: os.open(gradebook, os.O_RDWR),
+                        "create": lambda: open(fresh, "x"),
+                        "new in dir": lambda: open(directory + "/new", "w"),
+                        "unlink": lambda: os.unlink(gradebook),
+                        "rename": lambda: os.rename(gradebook, directory + "/moved"),
+                        "truncate": lambda: os.truncate(gradebook, 0),
+                        "chmod": lambda: os.chmod(gradebook, 0o777),
+                        "utime": lambda: os.utime(gradebook, (0, 0)),
+                        "mkdir": lambda: os.mkdir(directory + "/sub"),
+                        "symlink": lambda: os.symlink(gradebook, directory + "/link"),
+                        "copy": lambda: shutil.copy(gradebook, fresh),
+                    }
+                    outcome = {}
+                    for name, attempt in attempts.items():
+                        try:
+                            attempt()
+                            outcome[name] = "succeeded"
+                        except OSError as error:
+                            outcome[name] = type(error).__name__
+                    return outcome
+                """) as student:
+            outcome = student.call("vandalise", str(gradebook), str(directory), fresh)
+        assert "succeeded" not in outcome.values(), outcome
+        assert gradebook.read_text() == "grades" and gradebook.stat().st_mtime_ns == before.st_mtime_ns
+        assert stat.S_IMODE(gradebook.stat().st_mode) == 0o666
+        assert sorted(p.name for p in directory.iterdir()) == ["gradebook.db"]
+        assert not os.path.exists(fresh)
+        _still_grades(box)
+    finally:
+        gradebook.unlink()
+        directory.rmdir()
+
+
+def test_signals_cannot_reach_the_grader_or_the_zygote(box):
+    with _open(box, "import os, signal", """
+            def itself():
+                received = []
+                signal.signal(signal.SIGUSR1, lambda *_: received.append(1))
+                os.kill(os.getpid(), signal.SIGUSR1)
+                signal.raise_signal(signal.SIGUSR1)
+                return len(received)
+            def grader(pid):
+                os.kill(pid, 9)
+            def parent():
+                os.kill(os.getppid(), 9)
+            def group():
+                os.killpg(0, 9)
+            def init():
+                os.kill(1, 9)
+            def everyone():
+                os.kill(-1, 9)
+            """, "def fine():\n    return 1") as student:
+        assert student.call("itself") == 2  # its own signals still work
+        with pytest.raises(StudentRaised, match="PermissionError"):
+            student.call("grader", os.getpid())
+        for function in ("parent", "group", "init", "everyone"):
+            with pytest.raises(StudentRaised, match="PermissionError"):
+                student.call(function)
+        assert student.call("fine") == 1
+    _still_grades(box)
+
+
+def test_no_processes_threads_or_network(box):
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    marker = f"sandbox-test-{uuid.uuid4().hex}"
+    try:
+        with _open(box, "import os, socket, subprocess, threading, multiprocessing", f"""
+                def fork_bomb():
+                    while True:
+                        os.fork()
+                def popen():
+                    return subprocess.Popen(["/bin/sh", "-c", "sleep 30 # {marker}"]).pid
+                def spawn():
+                    return os.posix_spawn("/bin/sh", ["/bin/sh", "-c", "sleep 30 # {marker}"], {{}})
+                def thread():
+                    threading.Thread(target=lambda: None).start()
+                def connect(port):
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5)
+                def unix():
+                    socket.socket(socket.AF_UNIX).connect("\\0anything")
+                """) as student:
+            for function in ("fork_bomb", "popen", "spawn", "thread", "unix"):
+                with pytest.raises(StudentRaised):
+                    student.call(function)
+            with pytest.raises(StudentRaised, match="PermissionError"):
+                student.call("connect", port)
+        listener.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+        assert _sandbox_processes(marker.encode()) == {}
+    finally:
+        listener.close()
+    _still_grades(box)
+
+
+def test_no_capabilities_and_no_view_into_the_grader(box):
+    with _open(box, """
+            import os
+            def identity(grader):
+                with open("/proc/self/status") as status:
+                    fields = dict(line.split(":", 1) for line in status)
+                peeks = []
+                for name in ("mem", "environ", "maps"):
+                    try:
+                        with open(f"/proc/{grader}/{name}", "rb") as file:
+                            peeks.append(len(file.read(100)))
+                    except OSError as error:
+                        peeks.append(type(error).__name__)
+                return os.geteuid(), int(fields["CapEff"], 16), fields["Seccomp"].strip(), peeks
+            """) as student:
+        euid, capabilities, seccomp_mode, peeks = student.call("identity", os.getpid())
+    assert seccomp_mode == "2" and all(isinstance(peek, str) for peek in peeks), peeks
+    if box.isolation == "bubblewrap":
+        assert capabilities == 0
+    elif os.geteuid() == 0:  # at most the right to read files, when Python is private to root
+        assert euid == 65534 and capabilities in (0, 1 << 2)
+
+
+def test_memory_bomb(box):
+    with _open(box, "import numpy as np", """
+            def huge():
+                return np.ones((2**17, 2**17)).sum()
+            def grow():
+                hoard = []
+                while True:
+                    hoard.append(bytearray(2**24))
+            """) as student:
+        for function in ("huge", "grow"):
+            with pytest.raises((StudentRaised, StudentCrash), match="MemoryError|SIGKILL"):
+                student.call(function)
+    _still_grades(box)
+
+
+def test_answers_above_the_output_limit_are_refused(box):
+    with _open(box, "import numpy as np", "def big():\n    return np.zeros(2**18)",
+                "def small():\n    return np.zeros(10)") as student:
+        started = time.monotonic()
+        with pytest.raises(BadAnswer, match="larger than the 1 MB limit"):
+            student.call("big")
+        assert time.monotonic() - started < 1
+        assert student.call("small").shape == (10,)
+
+
+def test_forged_replies_give_nothing(box):
+    writer = """
+        import os, struct, sys
+        def _write_everywhere(data):
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    os.write(int(fd), data)
+                except OSError:
+                    pass
+        def garbage():
+            _write_everywhere(struct.pack("!Q", 5) + b"hello")
+            return 1
+        def huge_header():
+            _write_everywhere(struct.pack("!Q", 2**60))
+            return 1
+        def wrong_sequence():
+            import wire
+            body = wire.encode({"seq": 0, "kind": "ok", "value": 100.0})
+            _write_everywhere(struct.pack("!Q", len(body)) + body)
+            return 1
+        def right_sequence():
+            import wire
+            seq = sys._getframe(1).f_locals["seq"]
+            body = wire.encode({"seq": seq, "kind": "ok", "value": 100.0})
+            _write_everywhere(struct.pack("!Q", len(body)) + body)
+            return 1
+        def fine():
+            return 2
+        """
+    with _open(box, writer) as student:
+        for function in ("garbage", "huge_header", "wrong_sequence"):
+            with pytest.raises(BadAnswer):
+                student.call(function)
+            assert student.call("fine") == 2
+        try:  # a forged reply to its own call is at most an answer of a type it could return anyway
+            assert student.call("right_sequence") in (1, 100.0)
+        except BadAnswer:
+            pass
+        for _ in range(2):  # the genuine reply left in the pipe costs at most the next call
+            try:
+                assert student.call("fine") == 2
+            except BadAnswer:
+                pass
+        assert student.call("fine") == 2
+    _still_grades(box)
+
+
+# ------------------------------------------------------------------------------- deadlines
+
+def test_endless_functions_time_out_once_and_others_still_run(box):
+    with _open(box, "import time", "def spin():\n    while True:\n        pass",
+               "def nap():\n    time.sleep(1000)", "def fine():\n    return 3") as student:
+        for function in ("spin", "nap"):
+            started = time.monotonic()
+            with pytest.raises(StudentTimeout, match=f"^{function} took longer than the 1 s"):
+                student.call(function)
+            assert time.monotonic() - started < LIMITS.call_seconds + SLACK
+            assert student.call("fine") == 3
+            started = time.monotonic()
+            with pytest.raises(StudentTimeout, match=function):
+                student.call(function)
+            assert time.monotonic() - started < 0.1
+    _still_grades(box)
+
+
+def test_loading_is_deadline_bound(box):
+    started = time.monotonic()
+    with _open(box, "def fine():\n    return 1",
+               "import time\ndef stuck(x=time.sleep(1000)):\n    return x") as student:
+        assert time.monotonic() - started < LIMITS.call_seconds + SLACK
+        assert "took longer than the 1 s limit" in student.load_problems["cell 2"]
+        for function in ("stuck", "fine"):
+            started = time.monotonic()
+            with pytest.raises(StudentTimeout, match="loading your notebook"):
+                student.call(function)
+            assert time.monotonic() - started < 0.1
+        assert not student.defines("fine")
+    _still_grades(box)
+
+
+def test_the_whole_submission_has_a_time_budget():
+    with _new_box("none", Limits(call_seconds=1, submission_seconds=1.5)) as box:
+        with _open(box, "import time", "def nap():\n    time.sleep(1000)",
+                   "def nap_again():\n    time.sleep(1000)", "def fine():\n    return 1") as student:
+            with pytest.raises(StudentTimeout, match="^nap took"):
+                student.call("nap")
+            started = time.monotonic()
+            with pytest.raises(StudentTimeout, match="total time limit of 1.5 s"):
+                student.call("nap_again")
+            assert time.monotonic() - started < 0.5 + SLACK
+            with pytest.raises(StudentTimeout, match="total time limit"):
+                student.call("fine")
+        _still_grades(box)
+
+
+# ------------------------------------------------------------------------------- the sandbox itself
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_dead_zygote_is_replaced(isolation):
+    before = set(_sandbox_processes())
+    with _new_box(isolation) as box:
+        with _open(box, "def f():\n    return 1") as student:
+            os.killpg(box._process.pid, 9)
+            assert _leftovers(before) == {}  # bwrap's namespace dies a moment after bwrap
+            with pytest.raises(StudentCrash):
+                student.call("f")
+            assert student.call("f") == 1
+        _still_grades(box)
+    assert _leftovers(before) == {}
+
+
+def test_auto_prefers_bubblewrap_and_none_warns(boxes):
+    if "none" not in boxes:
+        boxes["none"] = _new_box("none")
+    assert "NOT isolated" in boxes["none"].warning and "seccomp" in boxes["none"].warning
+    with Sandbox(limits=LIMITS, isolation="auto") as auto:
+        if "bubblewrap" in _unusable:
+            assert auto.isolation == "none" and "NOT isolated" in auto.warning
+        else:
+            assert auto.isolation == "bubblewrap" and auto.warning is None
+    with pytest.raises(ValueError):
+        Sandbox(isolation="docker")
+
+
+def test_many_submissions_in_a_row_leak_nothing(box):
+    fds = len(os.listdir("/proc/self/fd"))
+    started = time.monotonic()
+    for number in range(30):
+        with _open(box, f"def f():\n    return {number}") as student:
+            assert student.call("f") == number
+    assert time.monotonic() - started < 10
+    assert len(os.listdir("/proc/self/fd")) == fds
+
+
+def test_close_kills_open_submissions_and_refuses_new_ones():
+    before = set(_sandbox_processes())
+    box = _new_box("none")
+    student = _open(box, "def f():\n    return 1")
+    assert student.call("f") == 1
+    box.close()
+    assert _leftovers(before) == {}
+    with pytest.raises(SandboxError):
+        box.open([])
+    with pytest.raises(SandboxError):
+        student.call("f")
