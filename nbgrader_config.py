@@ -1,6 +1,6 @@
 """nbgrader settings for this course: solutions/ is the source, assignments/ the release.
 
-course_id and the assignment list come from course.yaml, so the two cannot drift apart.
+The course id comes from course.yaml, so the two cannot drift apart.
 """
 import yaml
 from pathlib import Path
@@ -17,9 +17,6 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = f"sqlite:///{Path(__file__).parent / 'gradebook.db'}"
-c.CourseDirectory.db_assignments = [
-    {"name": a["id"], "duedate": str(a["due"])} for a in _course["assignments"]
-]
 
 # Stubs students see in place of the reference code.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

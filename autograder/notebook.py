@@ -3,8 +3,9 @@
 Submissions are untrusted and often broken: not JSON, ``{}``, rebuilt without nbgrader
 metadata, a syntax error in one cell, 30 MB of outputs. Reading is tolerant (outputs are never
 looked at) and locating is per cell and per statement, so a broken cell costs only what it
-defines. Only definitions are kept (imports, functions, classes, assignments that call
-nothing): demo cells that train or plot are skipped, which keeps grading fast.
+defines. Only definitions are kept (imports, functions, classes, assignments of literals), and
+nbgrader test cells are skipped: demo cells that train or plot cost nothing, and the checks
+(hidden ones included, in an autograded copy) never run in the sandbox.
 """
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ class CodeCell:
     def nbgrader(self) -> dict:
         meta = self.metadata.get("nbgrader")
         return meta if isinstance(meta, dict) else {}
+
+    @property
+    def is_test(self) -> bool:
+        """An nbgrader test cell: the instructor's checks, never where a student's code lives."""
+        return bool(self.nbgrader.get("grade")) and not self.nbgrader.get("solution")
 
     @property
     def label(self) -> str:
@@ -79,16 +85,20 @@ def read_notebook(path: Path) -> list[CodeCell]:
     return code
 
 
+_LITERAL = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp,
+            ast.unaryop, ast.operator, ast.expr_context)
+
+
 def _keeps(node: ast.stmt) -> bool:
-    """Definitions run at load time; anything that computes (calls, loops, plots) does not."""
+    """Definitions run at load time; anything that computes or reads state (calls, names, loops,
+    plots) does not, so a demo cell can neither slow grading down nor fail it."""
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-        if isinstance(node.value, ast.Lambda):
-            return True
-        return not any(isinstance(n, (ast.Call, ast.Lambda, ast.ListComp, ast.DictComp,
-                                      ast.SetComp, ast.GeneratorExp, ast.Await))
-                       for n in ast.walk(node.value))
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return all(isinstance(t, ast.Name) for t in targets) and (
+            isinstance(node.value, ast.Lambda)
+            or all(isinstance(n, _LITERAL) for n in ast.walk(node.value)))
     return False
 
 
@@ -103,6 +113,8 @@ def locate(cells: list[CodeCell]) -> Located:
     """Pick the definitions out of each cell; a cell that does not parse is reported, not fatal."""
     located = Located([], [], set())
     for cell in cells:
+        if cell.is_test:
+            continue
         if len(cell.source) > MAX_CELL_CHARS:
             located.problems.append(f"{cell.label} is longer than {MAX_CELL_CHARS} characters "
                                     "and was skipped")

@@ -1,0 +1,142 @@
+"""The shallow_network assignment end to end: reference = full marks, stubs = 0, the release is
+current and leaks nothing, the notebooks run in real kernels, and students' local checks work."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from autograder import COURSE_ROOT
+from autograder.reference import source_notebook
+from autograder.samples import answered_release, write_submission
+from helpers import run, scores
+
+RELEASE = COURSE_ROOT / "assignments" / "shallow_network"
+
+
+def test_reference_earns_full_marks(grade_notebook, grader, tmp_path):
+    source = json.loads(source_notebook(grader.assignment).read_text())
+    result = grade_notebook(source, tmp_path)
+    assert scores(result) == grader.assignment.exercises, [c for e in result.exercises for c in e.cases if not c.passed]
+    assert result.problems == []
+
+
+def test_answered_release_earns_full_marks(grade_notebook, grader, tmp_path):
+    result = grade_notebook(answered_release(grader.assignment), tmp_path)
+    assert result.score == grader.assignment.total_points
+
+
+def test_stubs_score_zero_saying_not_implemented(grade_notebook, grader, tmp_path):
+    result = grade_notebook((RELEASE / grader.assignment.notebook).read_text(), tmp_path)
+    assert result.score == 0
+    for exercise in result.exercises:
+        for case in exercise.cases:
+            assert case.mistake == "not_implemented", (exercise.name, case.hint)
+            assert f"{exercise.name} is not implemented yet" in case.hint
+
+
+def _cells(path: Path) -> list[dict]:
+    return [{"type": c["cell_type"], "source": "".join(c["source"]), "nbgrader": c["metadata"].get("nbgrader")}
+            for c in json.loads(path.read_text())["cells"]]
+
+
+@pytest.mark.slow
+def test_release_is_generated_from_the_source_and_leaks_nothing(tmp_path):
+    """Regenerate with the real `nbgrader generate_assignment` and compare with what is committed."""
+    course = tmp_path / "course"
+    course.mkdir()
+    for name in ("nbgrader_config.py", "course.yaml"):
+        shutil.copy(COURSE_ROOT / name, course / name)
+    shutil.copytree(COURSE_ROOT / "solutions", course / "solutions")
+    done = run("nbgrader", "generate_assignment", "shallow_network", "--force", cwd=course)
+    assert done.returncode == 0, done.stdout + done.stderr
+    fresh = course / "assignments" / "shallow_network"
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in RELEASE.iterdir()
+                                                              if p.name != "__pycache__")
+    for path in fresh.iterdir():
+        if path.suffix == ".ipynb":
+            assert _cells(path) == _cells(RELEASE / path.name), "assignments/ is stale: run `make release`"
+        else:
+            assert path.read_bytes() == (RELEASE / path.name).read_bytes(), f"{path.name} is stale"
+
+    released = "\n".join((RELEASE / p.name).read_text() for p in fresh.iterdir())
+    for secret in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "hidden_score", "autograder"):
+        assert secret not in released
+    # no line of reference code (beyond trivial ones) reaches the release
+    source = json.loads(source_notebook_path().read_text())
+    for cell in source["cells"]:
+        text = "".join(cell["source"])
+        for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, re.S):
+            for line in block.splitlines():
+                if len(line.strip()) > 12 and not line.strip().startswith("#"):
+                    assert line.strip() not in released, f"reference line leaked: {line.strip()}"
+
+
+def source_notebook_path() -> Path:
+    return COURSE_ROOT / "solutions" / "shallow_network" / "shallow_network.ipynb"
+
+
+def _execute(path: Path, cwd: Path) -> tuple[nbformat.NotebookNode, float]:
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    try:
+        NotebookClient(notebook, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        elapsed = time.perf_counter() - started
+    return notebook, elapsed
+
+
+@pytest.mark.slow
+def test_solution_notebook_runs_cleanly_in_a_kernel_within_a_minute(tmp_path):
+    notebook, seconds = _execute(source_notebook_path(), tmp_path)
+    assert seconds <= 60
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", output
+            assert not (output.output_type == "stream" and output.name == "stderr"), output.text
+
+
+@pytest.mark.slow
+def test_release_runs_until_its_first_stub(tmp_path):
+    with pytest.raises(CellExecutionError) as stopped:
+        _execute(RELEASE / "shallow_network.ipynb", tmp_path)
+    assert stopped.value.ename == "NotImplementedError"
+
+
+@pytest.mark.slow
+def test_students_public_checks_with_pytest(tmp_path, grader):
+    """`pytest assignments/shallow_network`: every exercise 'not implemented' on the release,
+    all passing once answered; no instructor file needed."""
+    stubs = tmp_path / "stubs"
+    shutil.copytree(RELEASE, stubs, ignore=shutil.ignore_patterns("__pycache__"))
+    done = run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", str(stubs), cwd=tmp_path)
+    assert "8 failed" in done.stdout, done.stdout
+    assert done.stdout.count("is not implemented yet") >= 8
+
+    answered = tmp_path / "answered"
+    shutil.copytree(RELEASE, answered, ignore=shutil.ignore_patterns("__pycache__"))
+    write_submission(answered, grader.assignment.notebook, answered_release(grader.assignment))
+    done = run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", str(answered), cwd=tmp_path)
+    assert "8 passed" in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_grading_one_notebook_with_pytest_prints_the_score(tmp_path, grader):
+    from autograder.assignments.shallow_network.samples import COST_WITHOUT_MEAN
+    path = write_submission(tmp_path, grader.assignment.notebook,
+                            answered_release(grader.assignment, {"compute_cost": COST_WITHOUT_MEAN}))
+    done = run("python", "-m", "pytest", "-p", "no:cacheprovider",
+               "autograder/assignments/shallow_network", "--notebook", str(path))
+    assert done.returncode == 1, done.stdout
+    assert re.search(r"FAILED .*test_compute_cost\[random_m10\]", done.stdout), done.stdout
+    assert "divide the sum by m" in done.stdout
+    assert re.search(r"compute_cost\s+0\.5 / 1", done.stdout), done.stdout
+    assert re.search(r"total\s+10\.5 / 11", done.stdout), done.stdout
