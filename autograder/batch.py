@@ -64,14 +64,16 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     trusted = AssignmentGrader(course, assignment)   # loads the reference once, before forking
     cells = [(cell.grade_id, cell.points) for cell in trusted.cells]
 
-    def graded() -> Iterator[SubmissionResult]:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
-                                 initializer=_start_worker,
-                                 initargs=(course, assignment, isolation, submissions_dir)) as pool, \
-                _progress(console) as progress:
-            task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
-            futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
+                             initializer=_start_worker,
+                             initargs=(course, assignment, isolation, submissions_dir)) as pool, \
+            _progress(console) as progress:
+        # Submitted first, so workers grade while the gradebook is being opened (or created).
+        futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
+        task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
+
+        def graded() -> Iterator[SubmissionResult]:
             for future in as_completed(futures):
                 submission = futures[future]
                 try:
@@ -92,8 +94,8 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                 progress.advance(task)
                 yield result
 
-    gradebook.record(gradebook_path, course.course_id, assignment.id, Path(assignment.notebook).stem,
-                     cells, graded(), duedate=assignment.due)
+        gradebook.record(gradebook_path, course.course_id, assignment.id, Path(assignment.notebook).stem,
+                         cells, graded(), duedate=assignment.due)
     outcome.results.sort(key=lambda r: r.student_id)
     outcome.report = report.write_class_report(outcome.results, reports_dir, assignment)
     return outcome

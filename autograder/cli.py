@@ -15,8 +15,9 @@ from . import COURSE_ROOT
 from .config import ConfigError, load_course
 from .reference import grade_cells, load_reference
 
-console = Console()
-errors = Console(stderr=True)
+# Piped output (make demo in CI, logs) gets a width that fits the score table.
+console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def _grade(args) -> int:

@@ -169,7 +169,8 @@ def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Ta
     table.add_column("student", no_wrap=True)
     for name, max_points in assignment.exercises.items():
         header = name.replace("_", "_\n")  # narrow columns that still read as the function name
-        table.add_column(f"{header}\n/{format_points(max_points)}", justify="right")
+        table.add_column(f"{header}\n/{format_points(max_points)}", justify="right", min_width=5,
+                         overflow="fold")
     table.add_column(f"total\n/{format_points(assignment.total_points)}", justify="right")
     maxima = [*assignment.exercises.values(), assignment.total_points]
     rows = []
