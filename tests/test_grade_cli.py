@@ -1,0 +1,223 @@
+"""`autograder grade` through its real command line, on a class with every kind of bad input
+and an attacker: scores land in a real nbgrader gradebook, nothing is lost or doubled,
+feedback leaks nothing, and a killed run can simply be run again."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import COURSE_ROOT
+from autograder.assignments.shallow_network.samples import write_sample_class
+from autograder.samples import answered_release, write_submission
+from helpers import VENV_BIN, environment, run
+
+pytestmark = pytest.mark.slow
+SOLUTIONS = sorted((COURSE_ROOT / "solutions").rglob("*.ipynb"))
+
+
+def _digest(paths) -> str:
+    return hashlib.sha256(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()
+
+
+def _tampered(assignment) -> dict:
+    """Grade cells deleted or given 100 points: points must still come from the source."""
+    notebook = answered_release(assignment)
+    cells = []
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == "check_layer_sizes":
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            meta["points"] = 100
+        cells.append(cell)
+    notebook["cells"] = cells
+    return notebook
+
+
+def _huge_outputs(assignment) -> dict:
+    notebook = answered_release(assignment)
+    notebook["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "#" * 30_000_000}]
+    return notebook
+
+
+def extra_students(assignment) -> dict[str, tuple[str, object]]:
+    name = assignment.notebook
+    return {
+        "empty_json": (name, "{}"),
+        "tampered_points": (name, _tampered(assignment)),
+        "huge_outputs": (name, _huge_outputs(assignment)),
+        "学生01": (name, answered_release(assignment)),
+    }
+
+
+def grade(course_dir: Path, *extra: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return run("autograder", "grade", "shallow_network", "--submissions", str(course_dir / "submitted"),
+               "--gradebook", str(course_dir / "gradebook.db"), "--feedback", str(course_dir / "feedback"),
+               "--reports", str(course_dir / "reports"), *extra, cwd=course_dir, timeout=timeout)
+
+
+def totals(db: Path) -> dict[str, float]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT student.id, SUM(COALESCE(grade.manual_score, grade.auto_score)) FROM grade "
+            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+            "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id").fetchall()
+    return {student: round(total, 2) for student, total in rows}
+
+
+def row_counts(db: Path) -> tuple[int, int, int]:
+    with sqlite3.connect(db) as connection:
+        return tuple(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                     for table in ("grade", "submitted_assignment", "student"))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, assignment):
+    course_dir = tmp_path_factory.mktemp("class")
+    students = write_sample_class(course_dir / "submitted", assignment)
+    for student, (notebook, content) in extra_students(assignment).items():
+        write_submission(course_dir / "submitted" / student / assignment.id, notebook, content)
+        students.append(student)
+    before = _digest(SOLUTIONS)
+    done = grade(course_dir)
+    assert _digest(SOLUTIONS) == before, "a submission changed the solutions"
+    return course_dir, sorted(students), done
+
+
+def test_every_submission_is_graded_and_the_exit_status_is_0(graded):
+    course_dir, students, done = graded
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(totals(course_dir / "gradebook.db")) == students
+    assert f"graded {len(students)} submissions" in done.stdout
+
+
+def test_scores_are_what_each_submission_deserves(graded, assignment):
+    course_dir, _, _ = graded
+    score = totals(course_dir / "gradebook.db")
+    full = assignment.total_points
+    assert score["ada"] == score["zoë_no_metadata"] == score["学生01"] == score["huge_outputs"] == full
+    assert score["ben_not_started"] == score["olaf_not_json"] == score["empty_json"] == 0
+    assert score["mallory_attacks"] == 0
+    # a grade cell deleted and the others set to 100 points: the source's points, layer_sizes still graded
+    assert score["tampered_points"] == full
+    # one mistake costs its own exercise (and at most the exercises that call it)
+    assert score["chen"] == full - 0.5
+    assert score["gus_syntax_error"] == full - assignment.exercises["backward_propagation"] \
+        - assignment.exercises["nn_model"]
+    assert full - 1 < score["fay_renamed"] < full
+
+
+def test_nbgrader_export_sees_the_scores(graded):
+    course_dir, students, _ = graded
+    (course_dir / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.course_id = 'nn-from-scratch'\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{course_dir / 'gradebook.db'}'\n")
+    done = run("nbgrader", "export", "--to", str(course_dir / "grades.csv"), cwd=course_dir)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((course_dir / "grades.csv").open(encoding="utf-8")))
+    exported = {row["student_id"]: float(row["raw_score"]) for row in rows}
+    assert exported == totals(course_dir / "gradebook.db")
+    assert {float(row["max_score"]) for row in rows} == {11.0}
+
+
+def test_bad_inputs_get_a_clear_message_in_their_feedback(graded):
+    course_dir, _, _ = graded
+
+    def page(student):
+        return (course_dir / "feedback" / student / "shallow_network" / "feedback.html").read_text()
+    assert "not a valid notebook (it is not JSON)" in page("olaf_not_json")
+    assert "no notebook cells" in page("empty_json")
+    assert "SyntaxError" in page("gus_syntax_error") and "backward_propagation could not be graded" in page("gus_syntax_error")
+    assert "shallow_network-Copy1.ipynb was graded instead" in page("fay_renamed")
+    assert "not implemented yet" in page("ben_not_started")
+    assert "took longer than the 5 s time limit" in page("mallory_attacks")
+
+
+def test_feedback_and_report_leak_nothing_hidden(graded, grader):
+    course_dir, students, _ = graded
+    pages = "\n".join(p.read_text() for p in (course_dir / "feedback").rglob("*.html"))
+    pages += (course_dir / "reports" / "shallow_network" / "report.html").read_text()
+    assert (course_dir / "reports" / "shallow_network" / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    grader_source = (COURSE_ROOT / "autograder" / "assignments" / "shallow_network").glob("*.py")
+    for path in grader_source:
+        for line in path.read_text().splitlines():
+            code = line.strip()
+            if len(code) > 25 and not code.startswith(("#", '"', "'")) and "HINTS" not in code:
+                assert code not in pages, f"grader code leaked: {code}"
+    # no expected value of a hidden case: the reference's answers on the random cases
+    from autograder.assignments.shallow_network import cases
+    inputs = cases.problem(3, 4, 5, seed=2)
+    A2, _ = grader.reference.forward_propagation(inputs["X"], inputs["parameters"])
+    for value in A2.ravel():
+        assert f"{value:.4f}" not in pages
+
+
+def test_attacks_leave_no_process_behind(graded):
+    time.sleep(0.5)
+    mine = os.getpid()
+    survivors = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != mine:
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                state = (proc / "stat").read_text().split()[2]
+            except OSError:
+                continue
+            if ("child.py" in cmdline or "sh -c :()" in cmdline) and state != "Z":
+                survivors.append(cmdline)
+    assert survivors == []
+
+
+def test_grading_again_changes_nothing(graded):
+    course_dir, _, _ = graded
+    db = course_dir / "gradebook.db"
+    before, counts = totals(db), row_counts(db)
+    assert grade(course_dir).returncode == 0
+    assert totals(db) == before
+    assert row_counts(db) == counts
+
+
+def test_a_run_killed_with_sigkill_completes_when_run_again(tmp_path, assignment):
+    submitted = tmp_path / "submitted"
+    answered = answered_release(assignment)
+    for index in range(24):
+        write_submission(submitted / f"s{index:02}" / assignment.id, assignment.notebook, answered)
+    command = [str(VENV_BIN / "autograder"), "grade", "shallow_network", "--submissions", str(submitted),
+               "--gradebook", str(tmp_path / "gradebook.db"), "--feedback", str(tmp_path / "feedback"),
+               "--reports", str(tmp_path / "reports"), "--workers", "1"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=environment(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((tmp_path / "feedback").glob("*"))) < 3:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    recorded = totals(tmp_path / "gradebook.db") if (tmp_path / "gradebook.db").exists() else {}
+    assert len(recorded) < 24, "the run finished before it could be killed"
+    done = subprocess.run(command, cwd=tmp_path, env=environment(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    final = totals(tmp_path / "gradebook.db")
+    assert final == {f"s{index:02}": assignment.total_points for index in range(24)}
+    assert row_counts(tmp_path / "gradebook.db") == (24 * len(assignment.exercises), 24, 24)
+
+
+def test_a_missing_submissions_folder_is_a_clear_error(tmp_path):
+    done = run("autograder", "grade", "shallow_network", "--submissions", str(tmp_path / "nope"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no submissions folder" in done.stderr
+
+
+def test_help_explains_the_contract():
+    done = run("autograder", "grade", "--help")
+    assert done.returncode == 0
+    for option in ("--submissions DIR", "--gradebook FILE", "--workers N", "Exit 0"):
+        assert option in done.stdout
