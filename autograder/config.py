@@ -1,6 +1,7 @@
 """course.yaml, validated: a typo in a due date or a negative point fails loudly, with its path."""
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,14 @@ class _Strict(BaseModel):
 class LatePolicy(_Strict):
     penalty_per_day: float = Field(0.0, ge=0, le=1)
     max_penalty: float = Field(1.0, ge=0, le=1)
+
+    def penalty(self, score: float, submitted: datetime, due: datetime) -> float:
+        """Points lost: a share of the score per started day late, capped at max_penalty."""
+        late = (submitted - due).total_seconds()
+        if late <= 0:
+            return 0.0
+        days = math.ceil(late / 86400)
+        return round(score * min(self.max_penalty, self.penalty_per_day * days), 2)
 
 
 class Limits(_Strict):

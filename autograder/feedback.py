@@ -93,12 +93,20 @@ def feedback_html(result: SubmissionResult, assignment_title: str) -> str:
         f"<div class='score'><span class='big'>{format_points(result.score)}</span>"
         f"<span class='muted'>out of {format_points(result.max_score)} points</span></div>"
         f"<div class='bar'><span style='width:{100 * share:.1f}%'></span></div>"
-        f"<p>{escape(_encouragement(result))}</p>{_glance_html(result.exercises)}</header>"
+        f"<p>{escape(_encouragement(result))}</p>{_late_html(result)}{_glance_html(result.exercises)}</header>"
     )
     body = header + _problems_html(result.problems) + "".join(map(_exercise_html, result.exercises))
     footer = ("<footer>This page was made by the course autograder. If something here looks wrong, "
               "ask your instructor; they can see the same results.</footer>")
     return html_page(f"Feedback: {assignment_title}", body + footer)
+
+
+def _late_html(result: SubmissionResult) -> str:
+    if not result.late_penalty:
+        return ""
+    return (f"<p class='muted'>Submitted late ({escape(result.submitted_at)}): "
+            f"{format_points(result.late_penalty)} points are taken off under the course's late policy, "
+            f"for a final score of {format_points(result.score - result.late_penalty)}.</p>")
 
 
 def html_page(title: str, body: str) -> str:

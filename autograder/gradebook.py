@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from nbgrader.api import Gradebook, Grade, GradeCell
+from nbgrader.api import Gradebook, Grade, GradeCell, SubmittedNotebook
 
 from .results import SubmissionResult
 
@@ -45,9 +45,11 @@ def record(
         cells = _ensure_structure(gb, assignment, notebook, points, duedate)
         for result in results:
             auto_scores = _auto_scores(result, assignment, points)
-            for grade in _grade_rows(gb, assignment, notebook, result.student_id, cells):
+            submitted, grades = _grade_rows(gb, assignment, notebook, result, cells)
+            for grade in grades:
                 grade.auto_score = auto_scores[grade.cell.name]
                 grade.needs_manual_grade = grade.manual_score is not None
+            submitted.late_submission_penalty = result.late_penalty  # nbgrader export subtracts it
             gb.db.commit()
             written += 1
     return written
@@ -120,20 +122,22 @@ def _auto_scores(result: SubmissionResult, assignment: str, points: dict[str, fl
 
 
 def _grade_rows(
-    gb: Gradebook, assignment: str, notebook: str, student_id: str, cells: dict[str, GradeCell]
-) -> list[Grade]:
+    gb: Gradebook, assignment: str, notebook: str, result: SubmissionResult, cells: dict[str, GradeCell]
+) -> tuple[SubmittedNotebook, list[Grade]]:
     """The student's grade row for each cell, creating student, submission and rows as needed.
 
     nbgrader builds a submission's rows once, from the cells present at that moment; rows for a
     grade cell added later (a new exercise in course.yaml) are filled in here.
     """
+    student_id = result.student_id
     gb.update_or_create_student(student_id)
+    when = {"timestamp": result.submitted_at} if result.submitted_at else {}
     with gb.db.no_autoflush:  # nbgrader's add_submission otherwise flushes half-built rows (SAWarning)
-        gb.update_or_create_submission(assignment, student_id)
+        gb.update_or_create_submission(assignment, student_id, **when)
     submitted = gb.find_submission_notebook(notebook, assignment, student_id)
     rows = {grade.cell_id: grade for grade in submitted.grades}
     for cell in cells.values():
         if cell.id not in rows:
             rows[cell.id] = Grade(cell=cell, notebook=submitted)
             gb.db.add(rows[cell.id])
-    return [rows[cell.id] for cell in cells.values()]
+    return submitted, [rows[cell.id] for cell in cells.values()]

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import importlib
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from nbgrader.utils import parse_utc
 
 from .config import Assignment, Course
 from .grading import REGISTRY, Grader, run_graders
@@ -24,6 +27,15 @@ class Submission:
     folder: Path                       # DIR/<student_id>/<assignment>
     notebook: Path | None = None       # the notebook chosen for grading
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def submitted_at(self) -> datetime | None:
+        """When nbgrader collected it (its timestamp.txt), or None when unknown or unreadable."""
+        try:
+            stamp = parse_utc((self.folder / "timestamp.txt").read_text(encoding="utf-8").strip())
+        except (OSError, ValueError, OverflowError):
+            return None
+        return stamp.replace(tzinfo=timezone.utc)  # nbgrader's parse_utc gives naive UTC
 
 
 def find_submissions(submissions_dir: Path, assignment: Assignment) -> list[Submission]:
@@ -101,5 +113,9 @@ class AssignmentGrader:
                 result.problems.extend(f"{label}: {text}" for label, text in student.load_problems.items())
                 result.exercises = run_graders(self.graders, self.grade_ids, self.points,
                                                student, self.reference)
+        submitted_at = submission.submitted_at
+        if submitted_at:
+            result.submitted_at = submitted_at.isoformat()
+            result.late_penalty = self.course.late_policy.penalty(result.score, submitted_at, self.assignment.due)
         result.seconds = round(time.perf_counter() - started, 4)
         return result

@@ -175,3 +175,26 @@ def test_a_run_killed_midway_keeps_what_it_wrote(db: Path):
     with pytest.raises(KeyboardInterrupt):
         write(db, results_then_crash())
     assert scores(db, COURSE, ASSIGNMENT) == {"ada": 5.0}
+
+
+def test_late_penalty_and_timestamp_reach_nbgrader_export(db: Path):
+    """course.yaml's late policy: the penalty is stored where nbgrader export subtracts it."""
+    from datetime import timedelta
+
+    from autograder.config import LatePolicy
+
+    due = datetime(2026, 12, 18, 23, 59, tzinfo=timezone.utc)
+    policy = LatePolicy(penalty_per_day=0.1, max_penalty=0.5)
+    assert policy.penalty(10, due - timedelta(hours=1), due) == 0
+    assert policy.penalty(10, due + timedelta(hours=1), due) == 1.0      # a started day counts
+    assert policy.penalty(10, due + timedelta(days=2, hours=1), due) == 3.0
+    assert policy.penalty(10, due + timedelta(days=30), due) == 5.0      # capped
+
+    late = make_result("late_lou", flags([True], [True, True], [True, False]))   # 1 + 2 + 1 = 4
+    late.submitted_at = (due + timedelta(hours=5)).isoformat()
+    late.late_penalty = policy.penalty(late.score, due + timedelta(hours=5), due)
+    write(db, [late])
+    row = nbgrader_export(db)["late_lou"]
+    assert float(row["late_submission_penalty"]) == late.late_penalty == 0.4
+    assert float(row["score"]) == 3.6
+    assert row["timestamp"].startswith("2026-12-19 04:59")

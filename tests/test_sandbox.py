@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import autograder.sandbox
+
 from autograder import COURSE_ROOT
 from autograder.config import Limits
 from autograder.sandbox import Sandbox, SandboxedStudent, SandboxError
@@ -34,7 +36,10 @@ from autograder.student import (
 ISOLATIONS = ["bubblewrap", "none"]
 LIMITS = Limits(call_seconds=1, submission_seconds=30, memory_mb=512, output_mb=1)
 SLACK = 1.0  # how far past a deadline a timeout may be reported
-SANDBOX_MARK = b"child.py\0zygote"  # in the command line of every zygote, child and bwrap
+# The real path of this checkout's child.py: in the command line of every zygote and child (none)
+# and of bwrap itself, which lives as long as anything in its namespace. Other checkouts' runs
+# on the same machine do not match.
+SANDBOX_MARK = str(Path(autograder.sandbox.__file__).parent / "child.py").encode()
 
 
 def _sandbox_processes(mark: bytes = SANDBOX_MARK) -> dict[int, bytes]:
