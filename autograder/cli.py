@@ -16,7 +16,7 @@ from .config import ConfigError, load_course
 from .reference import grade_cells, load_reference
 
 # Piped output (make demo in CI, logs) gets a width that fits the score table.
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 150)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 

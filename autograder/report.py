@@ -163,7 +163,7 @@ def _spreadsheet_safe(text: str) -> str:
 
 
 def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Table:
-    """One row per student (points per exercise, total) and a final row of means."""
+    """One row per student (points per exercise, total, late penalty if any) and a row of means."""
     table = Table(title=Text(f"{assignment.title} ({assignment.id})"), title_justify="left",
                   box=box.SIMPLE_HEAD)
     table.add_column("student", no_wrap=True)
@@ -173,12 +173,19 @@ def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Ta
                          overflow="fold")
     table.add_column(f"total\n/{format_points(assignment.total_points)}", justify="right")
     maxima = [*assignment.exercises.values(), assignment.total_points]
+    late = any(result.late_penalty for result in results)
+    if late:  # shown only when the late policy took something off
+        table.add_column("late\npenalty", justify="right")
+        table.add_column("final", justify="right")
     rows = []
     for result in sorted(results, key=lambda r: r.student_id):
         points = [*exercise_points(result, assignment).values()]
         rows.append([*points, round(sum(points), 2)])
-        table.add_row(Text(result.student_id), *(
-            Text(format_points(p), style=_RICH_STYLES[score_class(p, m)]) for p, m in zip(rows[-1], maxima)))
+        cells = [Text(format_points(p), style=_RICH_STYLES[score_class(p, m)]) for p, m in zip(rows[-1], maxima)]
+        if late:
+            cells += [Text(format_points(-result.late_penalty) if result.late_penalty else ""),
+                      Text(format_points(rows[-1][-1] - result.late_penalty), style="bold")]
+        table.add_row(Text(result.student_id), *cells)
     means = [statistics.fmean(column) for column in zip(*rows)] if rows else [None] * len(maxima)
     table.add_section()
     table.add_row(Text("mean", style="bold"), *(Text(_maybe(m), style="bold") for m in means))

@@ -15,9 +15,10 @@ import pytest
 from autograder.config import load_course
 from autograder.notebook import NotebookError, locate, read_notebook
 from autograder.reference import grade_cells, load_reference, source_notebook
+from autograder.results import CaseResult, ExerciseResult
 from autograder.sandbox import Sandbox
 
-_outcomes: dict[str, dict[str, list[tuple[float, bool]]]] = {}
+_outcomes: dict[str, dict[str, list[CaseResult]]] = {}
 
 
 def pytest_addoption(parser):
@@ -67,19 +68,19 @@ def pytest_runtest_makereport(item, call):
     if case is not None and report.when == "call":
         assignment = item.module.__name__.split(".")[-2]
         exercise = item.originalname.removeprefix("test_")
-        _outcomes.setdefault(assignment, {}).setdefault(exercise, []).append((case.weight, report.passed))
+        _outcomes.setdefault(assignment, {}).setdefault(exercise, []).append(
+            CaseResult(case.id, case.description, case.weight, report.passed))
 
 
 def pytest_terminal_summary(terminalreporter):
     course = load_course()
     for assignment_id, exercises in _outcomes.items():
         assignment = course.assignment(assignment_id)
-        points = {cell.function: cell.points for cell in grade_cells(assignment)}
+        cells = {cell.function: cell for cell in grade_cells(assignment)}
+        results = [ExerciseResult(name, cells[name].grade_id, cells[name].points, cases)
+                   for name, cases in exercises.items()]
         terminalreporter.section(f"score: {assignment_id}")
-        total = 0.0
-        for name, outcomes in exercises.items():
-            weight = sum(w for w, _ in outcomes)
-            earned = round(points[name] * sum(w for w, ok in outcomes if ok) / weight, 2)
-            total += earned
-            terminalreporter.write_line(f"{name:<24} {earned:>5g} / {points[name]:g}")
-        terminalreporter.write_line(f"{'total':<24} {round(total, 2):>5g} / {assignment.total_points:g}")
+        for result in results:
+            terminalreporter.write_line(f"{result.name:<24} {result.points:>5g} / {result.max_points:g}")
+        total = round(sum(result.points for result in results), 2)
+        terminalreporter.write_line(f"{'total':<24} {total:>5g} / {assignment.total_points:g}")

@@ -1,0 +1,90 @@
+"""Stock nbgrader still grades this course, and agrees with `autograder grade` on honest work.
+
+Both real CLIs run once per module on one scratch copy of the course (nbgrader writes its
+gradebook and autograded/ next to nbgrader_config.py). Only mutants that both paths must score
+alike are compared: where a mutant fails the public check of a grade cell, stock nbgrader scores
+that cell 0 while `autograder grade` keeps the hidden cases' partial credit, so those differ by
+design.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder import COURSE_ROOT
+from autograder.gradebook import scores
+from autograder.samples import answered_release, write_submission
+from helpers import run
+from mutants.shallow_network import MUTANTS
+
+pytestmark = pytest.mark.slow
+
+#: init_uniform passes every public check, so only the hidden cases cost it points (10.67);
+#: forward_tanh fails its own public check but earns nothing there on either path, and keeps
+#: partial credit in nn_model and predict, whose public checks pass (7.33).
+AGREEING = ("init_uniform", "forward_tanh")
+
+
+@dataclass
+class Graded:
+    course: Path
+    nbgrader: dict[str, float]
+    ours: dict[str, float]
+
+
+@pytest.fixture(scope="module")
+def graded(course, assignment, tmp_path_factory) -> Graded:
+    root = tmp_path_factory.mktemp("course")
+    for name in ("nbgrader_config.py", "course.yaml"):
+        shutil.copy(COURSE_ROOT / name, root / name)
+    shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
+    _ok(run("nbgrader", "generate_assignment", assignment.id, "--force", cwd=root))
+
+    submitted = root / "submitted"
+    release = root / "assignments" / assignment.id / assignment.notebook
+    notebooks = {"reference": answered_release(assignment, root=root), "stubs": release.read_text(encoding="utf-8")}
+    notebooks.update({m.id: answered_release(assignment, {m.function: m.code}, root=root)
+                      for m in MUTANTS if m.id in AGREEING})
+    for student, content in notebooks.items():
+        write_submission(submitted / student / assignment.id, assignment.notebook, content)
+
+    _ok(run("nbgrader", "autograde", assignment.id, "--create", "--force", cwd=root))
+    ours = root / "ours"
+    _ok(run("autograder", "grade", assignment.id, "--submissions", str(submitted),
+            "--gradebook", str(ours / "gradebook.db"), "--feedback", str(ours / "feedback"),
+            "--reports", str(ours / "reports"), "--workers", "2", cwd=root))
+    return Graded(root, scores(root / "gradebook.db", course.course_id, assignment.id),
+                  scores(ours / "gradebook.db", course.course_id, assignment.id))
+
+
+def _ok(done) -> None:
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_nbgrader_gives_the_reference_full_marks_and_the_stubs_zero(graded, assignment):
+    assert graded.nbgrader["reference"] == assignment.total_points
+    assert graded.nbgrader["stubs"] == 0
+
+
+def test_autograder_grade_agrees_with_nbgrader_per_student(graded, assignment):
+    assert set(graded.ours) == set(graded.nbgrader) == {"reference", "stubs", *AGREEING}
+    assert graded.ours == pytest.approx(graded.nbgrader, abs=0.01)
+    for mutant in AGREEING:  # otherwise agreeing would prove little
+        assert 0 < graded.nbgrader[mutant] < assignment.total_points, mutant
+
+
+def test_reference_grade_cells_write_no_stderr_in_nbgrader(graded, assignment):
+    """nbgrader scores a grade cell with any stderr output 0, so the hidden call must keep it clean."""
+    path = graded.course / "autograded" / "reference" / assignment.id / assignment.notebook
+    grade_cells = [cell for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                   if cell["metadata"].get("nbgrader", {}).get("grade")]
+    assert len(grade_cells) == len(assignment.exercises)
+    for cell in grade_cells:
+        noise = [output for output in cell.get("outputs", [])
+                 if output["output_type"] == "error"
+                 or (output["output_type"] == "stream" and output["name"] == "stderr")]
+        assert noise == [], (cell["metadata"]["nbgrader"]["grade_id"], noise)
