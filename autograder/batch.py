@@ -15,13 +15,13 @@ import os
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import feedback, gradebook, report
 from .config import Assignment, Course
 from .pipeline import AssignmentGrader, Submission, find_submissions
 from .results import SubmissionResult
@@ -37,9 +37,13 @@ def _start_worker(course: Course, assignment: Assignment, isolation: str, submis
     _worker = (AssignmentGrader(course, assignment), sandbox, submissions_dir)
 
 
-def _grade_in_worker(submission: Submission) -> dict:
+def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
     grader, sandbox, root = _worker
-    return grader.grade(submission, sandbox, root).to_dict()
+    return grader.grade(submission, sandbox, root).to_dict(), sandbox.warning
+
+
+class GraderFailure(RuntimeError):
+    """The grader itself cannot run (e.g. no usable sandbox); nothing more is recorded."""
 
 
 @dataclass
@@ -56,28 +60,27 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     console = console or Console(stderr=True)
     outcome = BatchOutcome()
     submissions = find_submissions(submissions_dir, assignment)
-    probe = Sandbox(limits=course.limits, isolation=isolation)  # fail fast, and learn the warning
-    outcome.warning = probe.warning
-    probe.close()
-    if outcome.warning:
-        console.print(f"[bold yellow]WARNING:[/] {outcome.warning}")
     trusted = AssignmentGrader(course, assignment)   # loads the reference once, before forking
     cells = [(cell.grade_id, cell.points) for cell in trusted.cells]
-
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
                              initializer=_start_worker,
                              initargs=(course, assignment, isolation, submissions_dir)) as pool, \
             _progress(console) as progress:
-        # Submitted first, so workers grade while the gradebook is being opened (or created).
+        # Workers start grading now; the slow imports and the gradebook come after, meanwhile.
         futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
         task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
+        from . import feedback, gradebook, report
 
         def graded() -> Iterator[SubmissionResult]:
             for future in as_completed(futures):
                 submission = futures[future]
                 try:
-                    result = SubmissionResult.from_dict(future.result())
+                    record, warning = future.result()
+                    result = SubmissionResult.from_dict(record)
+                except BrokenProcessPool as error:
+                    raise GraderFailure("a grading worker could not start or died; see the messages "
+                                        "above (every submission graded so far is recorded)") from error
                 except Exception as error:  # noqa: BLE001 - our failure, not the student's
                     outcome.internal_errors.append(f"{submission.student_id}: {error!r}")
                     console.print(f"[red]internal error grading {submission.student_id}:[/]\n"
@@ -86,6 +89,10 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                                               trusted.zero("the grader failed on this submission; "
                                                            "your instructor has been told"),
                                               ["the grader failed on this submission"])
+                    warning = outcome.warning
+                if warning and not outcome.warning:
+                    outcome.warning = warning
+                    progress.console.print(f"[bold yellow]WARNING:[/] {warning}")
                 try:
                     feedback.write_feedback(result, feedback_dir, assignment.title)
                 except ValueError as error:  # a student folder name that is unsafe as a path

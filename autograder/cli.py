@@ -21,7 +21,7 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def _grade(args) -> int:
-    from .batch import grade_all
+    from .batch import GraderFailure, grade_all
     from .report import summary_table
 
     course = load_course(args.course)
@@ -32,8 +32,12 @@ def _grade(args) -> int:
                      f"{assignment.id}/{assignment.notebook}, nbgrader's submitted layout)")
         return 2
     started = time.perf_counter()
-    outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
-                        Path(args.reports), args.workers, args.isolation, errors)
+    try:
+        outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
+                            Path(args.reports), args.workers, args.isolation, errors)
+    except GraderFailure as failure:
+        errors.print(f"[red]grading stopped: {failure}[/]")
+        return 1
     seconds = time.perf_counter() - started
     console.print(summary_table(outcome.results, assignment))
     count = len(outcome.results)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.utils import parse_utc
+import dateutil.parser
 
 from .config import Assignment, Course
 from .grading import REGISTRY, Grader, run_graders
@@ -32,10 +32,10 @@ class Submission:
     def submitted_at(self) -> datetime | None:
         """When nbgrader collected it (its timestamp.txt), or None when unknown or unreadable."""
         try:
-            stamp = parse_utc((self.folder / "timestamp.txt").read_text(encoding="utf-8").strip())
+            stamp = dateutil.parser.parse((self.folder / "timestamp.txt").read_text(encoding="utf-8"))
         except (OSError, ValueError, OverflowError):
             return None
-        return stamp.replace(tzinfo=timezone.utc)  # nbgrader's parse_utc gives naive UTC
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)  # nbgrader writes UTC
 
 
 def find_submissions(submissions_dir: Path, assignment: Assignment) -> list[Submission]:

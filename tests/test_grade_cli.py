@@ -23,6 +23,20 @@ pytestmark = pytest.mark.slow
 SOLUTIONS = sorted((COURSE_ROOT / "solutions").rglob("*.ipynb"))
 
 
+def sandbox_processes() -> dict[int, str]:
+    """Live processes of this checkout's sandbox: zygotes and children, or bwrap around them."""
+    mark = str(COURSE_ROOT / "autograder" / "sandbox" / "child.py")
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if proc.name.isdigit() and mark in cmdline:
+            found[int(proc.name)] = cmdline
+    return found
+
+
 def _digest(paths) -> str:
     return hashlib.sha256(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()
 
@@ -87,21 +101,21 @@ def graded(tmp_path_factory, assignment):
     for student, (notebook, content) in extra_students(assignment).items():
         write_submission(course_dir / "submitted" / student / assignment.id, notebook, content)
         students.append(student)
-    before = _digest(SOLUTIONS)
+    before, running = _digest(SOLUTIONS), set(sandbox_processes())
     done = grade(course_dir)
     assert _digest(SOLUTIONS) == before, "a submission changed the solutions"
-    return course_dir, sorted(students), done
+    return course_dir, sorted(students), done, running
 
 
 def test_every_submission_is_graded_and_the_exit_status_is_0(graded):
-    course_dir, students, done = graded
+    course_dir, students, done, _ = graded
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(totals(course_dir / "gradebook.db")) == students
     assert f"graded {len(students)} submissions" in done.stdout
 
 
 def test_scores_are_what_each_submission_deserves(graded, assignment):
-    course_dir, _, _ = graded
+    course_dir, _, _, _ = graded
     score = totals(course_dir / "gradebook.db")
     full = assignment.total_points
     assert score["ada"] == score["zoë_no_metadata"] == score["学生01"] == score["huge_outputs"] == full
@@ -117,7 +131,7 @@ def test_scores_are_what_each_submission_deserves(graded, assignment):
 
 
 def test_nbgrader_export_sees_the_scores(graded):
-    course_dir, students, _ = graded
+    course_dir, students, _, _ = graded
     (course_dir / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.CourseDirectory.course_id = 'nn-from-scratch'\n"
         f"c.CourseDirectory.db_url = 'sqlite:///{course_dir / 'gradebook.db'}'\n")
@@ -133,7 +147,7 @@ def test_nbgrader_export_sees_the_scores(graded):
 
 
 def test_bad_inputs_get_a_clear_message_in_their_feedback(graded):
-    course_dir, _, _ = graded
+    course_dir, _, _, _ = graded
 
     def page(student):
         return (course_dir / "feedback" / student / "shallow_network" / "feedback.html").read_text()
@@ -146,7 +160,7 @@ def test_bad_inputs_get_a_clear_message_in_their_feedback(graded):
 
 
 def test_feedback_and_report_leak_nothing_hidden(graded, grader):
-    course_dir, students, _ = graded
+    course_dir, students, _, _ = graded
     pages = "\n".join(p.read_text() for p in (course_dir / "feedback").rglob("*.html"))
     pages += (course_dir / "reports" / "shallow_network" / "report.html").read_text()
     assert (course_dir / "reports" / "shallow_network" / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -165,23 +179,16 @@ def test_feedback_and_report_leak_nothing_hidden(graded, grader):
 
 
 def test_attacks_leave_no_process_behind(graded):
-    time.sleep(0.5)
-    mine = os.getpid()
-    survivors = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and int(proc.name) != mine:
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                state = (proc / "stat").read_text().split()[2]
-            except OSError:
-                continue
-            if str(COURSE_ROOT / "autograder" / "sandbox" / "child.py") in cmdline and state != "Z":
-                survivors.append(cmdline)
-    assert survivors == []
+    """Every sandbox process the run started is gone (sandboxes of this test session are not its)."""
+    started_before = graded[3]
+    deadline = time.monotonic() + 5
+    while (survivors := set(sandbox_processes()) - started_before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert survivors == set()
 
 
 def test_grading_again_changes_nothing(graded):
-    course_dir, _, _ = graded
+    course_dir, _, _, _ = graded
     db = course_dir / "gradebook.db"
     before, counts = totals(db), row_counts(db)
     assert grade(course_dir).returncode == 0
@@ -224,3 +231,25 @@ def test_help_explains_the_contract():
     assert done.returncode == 0
     for option in ("--submissions DIR", "--gradebook FILE", "--workers N", "Exit 0"):
         assert option in done.stdout
+
+
+def test_without_bubblewrap_a_clear_warning_and_the_other_layers(tmp_path, assignment):
+    """bwrap hidden from PATH: auto falls back with a warning; requiring it stops before recording."""
+    write_submission(tmp_path / "submitted" / "ada" / assignment.id, assignment.notebook,
+                     answered_release(assignment))
+    env = {**environment(), "PATH": str(VENV_BIN)}
+    base = [str(VENV_BIN / "autograder"), "grade", "shallow_network", "--submissions",
+            str(tmp_path / "submitted"), "--feedback", str(tmp_path / "feedback"),
+            "--reports", str(tmp_path / "reports")]
+    done = subprocess.run(base + ["--gradebook", str(tmp_path / "auto.db")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" in done.stderr and "bubblewrap" in done.stderr
+    assert "(none isolation)" in done.stdout
+    assert totals(tmp_path / "auto.db") == {"ada": assignment.total_points}
+
+    done = subprocess.run(base + ["--gradebook", str(tmp_path / "strict.db"), "--isolation", "bubblewrap"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "grading stopped" in done.stderr
+    assert not (tmp_path / "strict.db").exists() or totals(tmp_path / "strict.db") == {}

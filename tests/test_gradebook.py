@@ -198,3 +198,18 @@ def test_late_penalty_and_timestamp_reach_nbgrader_export(db: Path):
     assert float(row["late_submission_penalty"]) == late.late_penalty == 0.4
     assert float(row["score"]) == 3.6
     assert row["timestamp"].startswith("2026-12-19 04:59")
+
+
+@pytest.mark.slow
+def test_the_schema_version_read_in_process_is_the_one_nbgrader_stamps():
+    """record() stamps new gradebooks without nbgrader's 3 s `alembic heads` subprocess."""
+    import nbgrader.api
+
+    from autograder.gradebook import _alembic_head
+
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"
+    try:
+        assert _alembic_head() == nbgrader.api.get_alembic_version()
+    finally:
+        os.environ["PATH"] = path
