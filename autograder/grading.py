@@ -49,16 +49,21 @@ class Grader:
     exercise: str
     cases: tuple[Case, ...]
     test: Callable
+    uses: tuple[str, ...] = ()   # the student's other functions this one calls
 
 
 #: exercise name -> its grader, in registration (= notebook) order, per grader module.
 REGISTRY: dict[str, dict[str, Grader]] = {}
 
 
-def grader(exercise: str, cases: list[Case]):
-    """Register ``test`` as the grader of ``exercise`` and parametrize it for pytest."""
+def grader(exercise: str, cases: list[Case], uses: tuple[str, ...] = ()):
+    """Register ``test`` as the grader of ``exercise`` and parametrize it for pytest.
+
+    ``uses`` names the student's functions that ``exercise`` calls: when one of them fails, the
+    hints of this exercise say to fix that one first.
+    """
     def register(test):
-        REGISTRY.setdefault(test.__module__, {})[exercise] = Grader(exercise, tuple(cases), test)
+        REGISTRY.setdefault(test.__module__, {})[exercise] = Grader(exercise, tuple(cases), test, tuple(uses))
         return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])(test)
     return register
 
@@ -216,15 +221,21 @@ def run_case(test: Callable, student: Student, reference: Any, case: Case, exerc
 def run_graders(graders: dict[str, Grader], grade_ids: dict[str, str], points: dict[str, float],
                 student: Student, reference: Any, only: str | None = None) -> list[ExerciseResult]:
     """Every case of every exercise (or of ``only``), in order."""
-    results = []
+    results: dict[str, ExerciseResult] = {}
     for name, graded in graders.items():
         if only and name != only:
             continue
         result = ExerciseResult(name, grade_ids[name], points[name])
         for case in graded.cases:
             result.cases.append(run_case(graded.test, student, reference, case, name))
-        results.append(result)
-    return results
+        broken = [used for used in graded.uses if used in results and results[used].first_failure]
+        if broken:
+            note = (f" ({name} calls your {' and '.join(broken)}, which "
+                    f"{'has' if len(broken) == 1 else 'have'} failing checks: fix that first)")
+            for case in result.cases:
+                case.hint += note if not case.passed else ""
+        results[name] = result
+    return list(results.values())
 
 
 # ----------------------------------------------------------------------------- in-process student

@@ -44,6 +44,9 @@ def test_mutant_loses_points_on_its_own_exercise_with_its_own_hint(mutant, grade
     mistakes = {case.mistake for case in exercise.cases if not case.passed}
     assert mistakes == {mutant.mistake}, [(c.case_id, c.mistake, c.hint) for c in exercise.cases]
     assert escape(HINTS[mutant.mistake]) in feedback_html(result, grader.assignment.title)
+    for dependent in lost - {mutant.function}:   # a knock-on loss points back at the cause
+        hints = [c.hint for e in result.exercises if e.name == dependent for c in e.cases if not c.passed]
+        assert all(mutant.function in hint and "fix that first" in hint for hint in hints), hints
 
 
 def test_there_are_at_least_30_mutants_covering_every_exercise(grader):

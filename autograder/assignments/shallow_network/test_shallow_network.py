@@ -113,10 +113,9 @@ def test_forward_propagation(student, reference, case):
         raise Mistake(M.HINTS["cache_missing_A2"], "cache_missing_A2")
     expect_dict(got_cache, CACHE_KEYS, "the cache")
     for key in CACHE_KEYS:
-        others = {"cache_keys_swapped": cache[other] for other in CACHE_KEYS
-                  if other != key and cache[other].shape == cache[key].shape}
-        expect(got_cache[key], cache[key], f"cache['{key}']",
-               wrong={f"cache_keys_swapped@{other}": value for other, value in others.items()})
+        swapped = {f"cache_keys_swapped@{other}": cache[other] for other in CACHE_KEYS
+                   if other != key and cache[other].shape == cache[key].shape}
+        expect(got_cache[key], cache[key], f"cache['{key}']", wrong=swapped)
 
 
 # ----------------------------------------------------------------------------- compute_cost
@@ -235,7 +234,8 @@ def _model_parameters(got, n_x, n_h) -> dict:
     return got
 
 
-@grader("nn_model", [
+@grader("nn_model", uses=("layer_sizes", "initialize_parameters", "forward_propagation",
+                          "backward_propagation", "update_parameters"), cases=[
     Case("hidden_size", "n_h = 4 and 5 iterations: the hidden layer has the requested size",
          lambda: {"n_h": 4, "iterations": 5, "rate": 1.2}),
     Case("learns_blobs", f"training on the XOR blobs (m = {BLOBS_M}, n_h = {BLOBS_N_H}, "
@@ -276,7 +276,8 @@ def _predict_case(n_x, m, seed):
     return Case(f"random_{n_x}x{m}", f"random parameters, n_x = {n_x}, m = {m}", build)
 
 
-@grader("predict", [_predict_case(2, 30, 1), _predict_case(3, 1, 2), _predict_case(2, 200, 3)])
+@grader("predict", [_predict_case(2, 30, 1), _predict_case(3, 1, 2), _predict_case(2, 200, 3)],
+        uses=("forward_propagation",))
 def test_predict(student, reference, case):
     X, p = case.inputs()["X"], case.inputs()["parameters"]
     got = as_array(student.call("predict", X, p), "the predictions")
