@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.util
 import os
+import shutil
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .config import Assignment, Course
+from .feedback import path_part
 from .pipeline import AssignmentGrader, Submission, find_submissions
 from .results import SubmissionResult
 from .sandbox import Sandbox
@@ -95,6 +97,7 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                     progress.console.print(f"[bold yellow]WARNING:[/] {warning}")
                 try:
                     feedback.write_feedback(result, feedback_dir, assignment.title)
+                    _keep_for_formgrader(submission, gradebook_path.parent / "autograded", assignment)
                 except ValueError as error:  # a student folder name that is unsafe as a path
                     console.print(f"[yellow]no feedback page for {submission.student_id!r}: {error}[/]")
                 outcome.results.append(result)
@@ -106,6 +109,16 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     outcome.results.sort(key=lambda r: r.student_id)
     outcome.report = report.write_class_report(outcome.results, reports_dir, assignment)
     return outcome
+
+
+def _keep_for_formgrader(submission: Submission, autograded: Path, assignment: Assignment) -> None:
+    """nbgrader's layout, autograded/<student>/<assignment>/<notebook>, beside the gradebook:
+    formgrader opens the graded notebook from there (scores come from the gradebook)."""
+    if submission.notebook is None:
+        return
+    folder = autograded / path_part(submission.student_id) / assignment.id
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(submission.notebook, folder / assignment.notebook)
 
 
 def _progress(console: Console) -> Progress:

@@ -133,7 +133,8 @@ def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) 
         command.add_argument("--submissions", default="submitted", metavar="DIR",
                              help="nbgrader submitted folder (default: %(default)s)")
         command.add_argument("--gradebook", default="gradebook.db", metavar="FILE",
-                             help="nbgrader SQLite gradebook, created if missing (default: %(default)s)")
+                             help="nbgrader SQLite gradebook, created if missing; graded notebooks go "
+                                  "to autograded/ beside it, for formgrader (default: %(default)s)")
         command.add_argument("--feedback", default="feedback", metavar="DIR",
                              help="per-student feedback pages (default: %(default)s)")
         command.add_argument("--reports", default="reports", metavar="DIR",

@@ -112,6 +112,9 @@ def test_every_submission_is_graded_and_the_exit_status_is_0(graded):
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(totals(course_dir / "gradebook.db")) == students
     assert f"graded {len(students)} submissions" in done.stdout
+    # formgrader opens graded notebooks from nbgrader's autograded/ layout beside the gradebook
+    kept = {p.parts[-3] for p in (course_dir / "autograded").glob("*/shallow_network/shallow_network.ipynb")}
+    assert kept == set(students)
 
 
 def test_scores_are_what_each_submission_deserves(graded, assignment):
