@@ -256,3 +256,13 @@ def test_without_bubblewrap_a_clear_warning_and_the_other_layers(tmp_path, assig
     assert done.returncode == 1
     assert "grading stopped" in done.stderr
     assert not (tmp_path / "strict.db").exists() or totals(tmp_path / "strict.db") == {}
+
+
+def test_check_validates_the_course_and_reports_a_broken_one(tmp_path):
+    done = run("autograder", "check")
+    assert done.returncode == 0 and "source notebook and course.yaml agree" in done.stdout
+    broken = tmp_path / "course.yaml"
+    broken.write_text((COURSE_ROOT / "course.yaml").read_text().replace("predict: 1", "predict: 3"))
+    done = run("autograder", "--course", str(broken), "check")
+    assert done.returncode == 2
+    assert "predict: 1 points in the source notebook, 3 in course.yaml" in done.stderr
