@@ -32,11 +32,12 @@ from .sandbox import Sandbox
 _worker: tuple[AssignmentGrader, Sandbox, Path] | None = None
 
 
-def _start_worker(course: Course, assignment: Assignment, isolation: str, submissions_dir: Path) -> None:
+def _start_worker(grader: AssignmentGrader, isolation: str, submissions_dir: Path) -> None:
+    """Each forked worker reuses the parent's trusted grader and starts its own sandbox."""
     global _worker
-    sandbox = Sandbox(limits=course.limits, isolation=isolation)
+    sandbox = Sandbox(limits=grader.course.limits, isolation=isolation)
     multiprocessing.util.Finalize(sandbox, sandbox.close, exitpriority=10)
-    _worker = (AssignmentGrader(course, assignment), sandbox, submissions_dir)
+    _worker = (grader, sandbox, submissions_dir)
 
 
 def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
@@ -67,7 +68,7 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
                              initializer=_start_worker,
-                             initargs=(course, assignment, isolation, submissions_dir)) as pool, \
+                             initargs=(trusted, isolation, submissions_dir)) as pool, \
             _progress(console) as progress:
         # Workers start grading now; the slow imports and the gradebook come after, meanwhile.
         futures = {pool.submit(_grade_in_worker, s): s for s in submissions}

@@ -233,7 +233,8 @@ def run_graders(graders: dict[str, Grader], grade_ids: dict[str, str], points: d
             note = (f" ({name} calls your {' and '.join(broken)}, which "
                     f"{'has' if len(broken) == 1 else 'have'} failing checks: fix that first)")
             for case in result.cases:
-                case.hint += note if not case.passed else ""
+                if not case.passed:
+                    case.hint += note
         results[name] = result
     return list(results.values())
 

@@ -1,18 +1,26 @@
-"""Small helpers shared by tests that drive the real command-line tools."""
+"""Small helpers shared by tests that drive the real command-line tools and processes."""
 from __future__ import annotations
 
+import csv
 import os
+import sqlite3
 import subprocess
 import sys
+import time
+from contextlib import closing
 from pathlib import Path
 
 from autograder import COURSE_ROOT
 
 VENV_BIN = Path(sys.executable).parent
+#: The real path of this checkout's child.py: in the command line of every zygote and child
+#: (no bubblewrap) and of bwrap itself, which lives as long as anything in its namespace.
+#: Other checkouts' runs on the same machine do not match.
+SANDBOX_MARK = str(COURSE_ROOT / "autograder" / "sandbox" / "child.py").encode()
 
 
 def environment() -> dict[str, str]:
-    """This venv first on PATH: nbgrader shells out to alembic, our CLI is a console script."""
+    """This venv first on PATH: nbgrader's CLI shells out to alembic, our CLI is a console script."""
     return {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])}
 
 
@@ -24,3 +32,47 @@ def run(*command: str, cwd: Path = COURSE_ROOT, timeout: float = 600) -> subproc
 def scores(result) -> dict[str, float]:
     """{exercise: points} of a SubmissionResult."""
     return {exercise.name: exercise.points for exercise in result.exercises}
+
+
+def row_counts(db: Path, tables: tuple[str, ...]) -> dict[str, int]:
+    with closing(sqlite3.connect(db)) as connection:
+        return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
+
+
+def nbgrader_export(db: Path, course_id: str) -> dict[str, dict[str, str]]:
+    """The real `nbgrader export`, run in db's folder with a config pointing at db; rows by student."""
+    course_dir = db.parent
+    (course_dir / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course_dir)!r}\n"
+        f"c.CourseDirectory.course_id = {course_id!r}\nc.CourseDirectory.db_url = 'sqlite:///{db}'\n",
+        encoding="utf-8",
+    )
+    env = {**environment(), "JUPYTER_CONFIG_DIR": str(course_dir / ".jupyter")}  # no stray user config
+    subprocess.run([str(VENV_BIN / "nbgrader"), "export", "--to", "grades.csv"],
+                   cwd=course_dir, env=env, check=True, capture_output=True, timeout=120)
+    with open(course_dir / "grades.csv", encoding="utf-8", newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def sandbox_processes(mark: bytes = SANDBOX_MARK) -> dict[int, bytes]:
+    """Live processes whose command line holds ``mark``; zombies have none and do not count."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path("/proc", entry, "cmdline").read_bytes()
+            except OSError:
+                continue
+            if mark in cmdline:
+                found[int(entry)] = cmdline
+    return found
+
+
+def leftovers(before: set[int], seconds: float = 3.0) -> dict[int, bytes]:
+    """Sandbox processes not in ``before`` that are still alive after up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = {pid: cmd for pid, cmd in sandbox_processes().items() if pid not in before}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)

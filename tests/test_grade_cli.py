@@ -3,11 +3,9 @@ and an attacker: scores land in a real nbgrader gradebook, nothing is lost or do
 feedback leaks nothing, and a killed run can simply be run again."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -16,25 +14,12 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.assignments.shallow_network.samples import write_sample_class
+from autograder.gradebook import scores
 from autograder.samples import answered_release, write_submission
-from helpers import VENV_BIN, environment, run
+from helpers import VENV_BIN, environment, leftovers, nbgrader_export, row_counts, run, sandbox_processes
 
 pytestmark = pytest.mark.slow
 SOLUTIONS = sorted((COURSE_ROOT / "solutions").rglob("*.ipynb"))
-
-
-def sandbox_processes() -> dict[int, str]:
-    """Live processes of this checkout's sandbox: zygotes and children, or bwrap around them."""
-    mark = str(COURSE_ROOT / "autograder" / "sandbox" / "child.py")
-    found = {}
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if proc.name.isdigit() and mark in cmdline:
-            found[int(proc.name)] = cmdline
-    return found
 
 
 def _digest(paths) -> str:
@@ -79,19 +64,13 @@ def grade(course_dir: Path, *extra: str, timeout: float = 600) -> subprocess.Com
 
 
 def totals(db: Path) -> dict[str, float]:
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT student.id, SUM(COALESCE(grade.manual_score, grade.auto_score)) FROM grade "
-            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
-            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
-            "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id").fetchall()
-    return {student: round(total, 2) for student, total in rows}
+    """Each student's total in the gradebook, to the 0.01 point feedback shows."""
+    return {student: round(total, 2) for student, total in scores(db, "nn-from-scratch", "shallow_network").items()}
 
 
-def row_counts(db: Path) -> tuple[int, int, int]:
-    with sqlite3.connect(db) as connection:
-        return tuple(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                     for table in ("grade", "submitted_assignment", "student"))
+def counts(db: Path) -> tuple[int, int, int]:
+    rows = row_counts(db, ("grade", "submitted_assignment", "student"))
+    return rows["grade"], rows["submitted_assignment"], rows["student"]
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +114,7 @@ def test_scores_are_what_each_submission_deserves(graded, assignment):
 
 def test_nbgrader_export_sees_the_scores(graded):
     course_dir, students, _, _ = graded
-    (course_dir / "nbgrader_config.py").write_text(
-        f"c = get_config()\nc.CourseDirectory.course_id = 'nn-from-scratch'\n"
-        f"c.CourseDirectory.db_url = 'sqlite:///{course_dir / 'gradebook.db'}'\n")
-    done = run("nbgrader", "export", "--to", str(course_dir / "grades.csv"), cwd=course_dir)
-    assert done.returncode == 0, done.stderr
-    rows = list(csv.DictReader((course_dir / "grades.csv").open(encoding="utf-8")))
+    rows = list(nbgrader_export(course_dir / "gradebook.db", "nn-from-scratch").values())
     exported = {row["student_id"]: float(row["raw_score"]) for row in rows}
     assert exported == totals(course_dir / "gradebook.db")
     assert {float(row["max_score"]) for row in rows} == {11.0}
@@ -183,20 +157,16 @@ def test_feedback_and_report_leak_nothing_hidden(graded, grader):
 
 def test_attacks_leave_no_process_behind(graded):
     """Every sandbox process the run started is gone (sandboxes of this test session are not its)."""
-    started_before = graded[3]
-    deadline = time.monotonic() + 5
-    while (survivors := set(sandbox_processes()) - started_before) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert survivors == set()
+    assert leftovers(graded[3], seconds=5) == {}
 
 
 def test_grading_again_changes_nothing(graded):
     course_dir, _, _, _ = graded
     db = course_dir / "gradebook.db"
-    before, counts = totals(db), row_counts(db)
+    before, rows = totals(db), counts(db)
     assert grade(course_dir).returncode == 0
     assert totals(db) == before
-    assert row_counts(db) == counts
+    assert counts(db) == rows
 
 
 def test_a_run_killed_with_sigkill_completes_when_run_again(tmp_path, assignment):
@@ -220,7 +190,7 @@ def test_a_run_killed_with_sigkill_completes_when_run_again(tmp_path, assignment
     assert done.returncode == 0, done.stderr
     final = totals(tmp_path / "gradebook.db")
     assert final == {f"s{index:02}": assignment.total_points for index in range(24)}
-    assert row_counts(tmp_path / "gradebook.db") == (24 * len(assignment.exercises), 24, 24)
+    assert counts(tmp_path / "gradebook.db") == (24 * len(assignment.exercises), 24, 24)
 
 
 def test_a_missing_submissions_folder_is_a_clear_error(tmp_path):

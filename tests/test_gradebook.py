@@ -1,13 +1,7 @@
 """The gradebook writer against a real nbgrader SQLite gradebook and the real `nbgrader export`."""
 from __future__ import annotations
 
-import csv
-import os
 import shutil
-import sqlite3
-import subprocess
-import sys
-from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +10,7 @@ from nbgrader.api import Gradebook
 
 from autograder.gradebook import record, scores
 from autograder.results import CaseResult, ExerciseResult, SubmissionResult
+from helpers import environment, nbgrader_export, row_counts
 
 COURSE = "nn-from-scratch"
 ASSIGNMENT = "shallow_network"
@@ -50,11 +45,6 @@ PARTIAL = make_result("zoë_ünïcode", flags([True], [True, False], [False, Fal
 CJK = make_result("学生01", flags([False], [False, True], [True, False]))              # 0 + 1 + 1 = 2
 
 
-def row_counts(db: Path) -> dict[str, int]:
-    with closing(sqlite3.connect(db)) as connection:
-        return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
-
-
 def write(db: Path, results, grade_cells=GRADE_CELLS) -> int:
     return record(db, COURSE, ASSIGNMENT, NOTEBOOK, grade_cells, results,
                   duedate=datetime(2026, 12, 18, 23, 59, tzinfo=timezone.utc))
@@ -76,28 +66,11 @@ def db(tmp_path: Path, empty_gradebook: Path) -> Path:
     return path
 
 
-def nbgrader_export(db: Path) -> dict[str, dict[str, str]]:
-    """Run the real CLI in a course dir whose nbgrader_config.py points at `db`; rows by student."""
-    course_dir = db.parent
-    (course_dir / "nbgrader_config.py").write_text(
-        f"c = get_config()\nc.CourseDirectory.root = {str(course_dir)!r}\n"
-        f"c.CourseDirectory.course_id = {COURSE!r}\nc.CourseDirectory.db_url = 'sqlite:///{db}'\n",
-        encoding="utf-8",
-    )
-    bin_dir = Path(sys.executable).parent  # nbgrader shells out to alembic from the same venv
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTER_CONFIG_DIR": str(course_dir / ".jupyter")}  # no stray user config
-    subprocess.run([str(bin_dir / "nbgrader"), "export", "--to", "grades.csv"],
-                   cwd=course_dir, env=env, check=True, capture_output=True, timeout=120)
-    with open(course_dir / "grades.csv", encoding="utf-8", newline="") as handle:
-        return {row["student_id"]: row for row in csv.DictReader(handle)}
-
-
 @pytest.mark.slow
 def test_nbgrader_export_shows_the_scores(tmp_path: Path):
     db = tmp_path / "course" / "gradebook.db"  # does not exist yet: record creates it
     assert write(db, [FULL, PARTIAL, CJK]) == 3
-    exported = nbgrader_export(db)
+    exported = nbgrader_export(db, COURSE)
     assert set(exported) == {"ada", "zoë_ünïcode", "学生01"}
     assert {sid: float(row["score"]) for sid, row in exported.items()} == {
         "ada": 5.0, "zoë_ünïcode": 2.0, "学生01": 2.0}
@@ -108,9 +81,9 @@ def test_nbgrader_export_shows_the_scores(tmp_path: Path):
 
 def test_writing_twice_changes_nothing(db: Path):
     write(db, [FULL, PARTIAL, CJK])
-    counts, before = row_counts(db), scores(db, COURSE, ASSIGNMENT)
+    counts, before = row_counts(db, TABLES), scores(db, COURSE, ASSIGNMENT)
     write(db, [FULL, PARTIAL, CJK])
-    assert row_counts(db) == counts
+    assert row_counts(db, TABLES) == counts
     assert counts["grade"] == 3 * len(GRADE_CELLS) and counts["submitted_assignment"] == 3
     assert scores(db, COURSE, ASSIGNMENT) == before == {"ada": 5.0, "zoë_ünïcode": 2.0, "学生01": 2.0}
 
@@ -155,16 +128,16 @@ def test_a_result_graded_out_of_other_points_is_refused(db: Path):
 def test_a_missing_exercise_scores_zero(db: Path):
     write(db, [make_result("ada", {"check_layer_sizes": [True]})])
     assert scores(db, COURSE, ASSIGNMENT) == {"ada": 1.0}
-    assert row_counts(db)["grade"] == len(GRADE_CELLS)
+    assert row_counts(db, TABLES)["grade"] == len(GRADE_CELLS)
 
 
 def test_an_exercise_added_later_gets_rows_in_existing_submissions(db: Path):
     first_two = make_result("ada", {"check_layer_sizes": [True], "check_forward_propagation": [True, True]})
     write(db, [first_two], grade_cells=GRADE_CELLS[:2])
-    assert row_counts(db)["grade"] == 2
+    assert row_counts(db, TABLES)["grade"] == 2
     write(db, [FULL])
     assert scores(db, COURSE, ASSIGNMENT) == {"ada": 5.0}
-    assert row_counts(db)["grade"] == len(GRADE_CELLS)
+    assert row_counts(db, TABLES)["grade"] == len(GRADE_CELLS)
 
 
 def test_a_run_killed_midway_keeps_what_it_wrote(db: Path):
@@ -194,22 +167,18 @@ def test_late_penalty_and_timestamp_reach_nbgrader_export(db: Path):
     late.submitted_at = (due + timedelta(hours=5)).isoformat()
     late.late_penalty = policy.penalty(late.score, due + timedelta(hours=5), due)
     write(db, [late])
-    row = nbgrader_export(db)["late_lou"]
+    row = nbgrader_export(db, COURSE)["late_lou"]
     assert float(row["late_submission_penalty"]) == late.late_penalty == 0.4
     assert float(row["score"]) == 3.6
     assert row["timestamp"].startswith("2026-12-19 04:59")
 
 
 @pytest.mark.slow
-def test_the_schema_version_read_in_process_is_the_one_nbgrader_stamps():
+def test_the_schema_version_read_in_process_is_the_one_nbgrader_stamps(monkeypatch):
     """record() stamps new gradebooks without nbgrader's 3 s `alembic heads` subprocess."""
     import nbgrader.api
 
     from autograder.gradebook import _alembic_head
 
-    path = os.environ.get("PATH", "")
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"
-    try:
-        assert _alembic_head() == nbgrader.api.get_alembic_version()
-    finally:
-        os.environ["PATH"] = path
+    monkeypatch.setenv("PATH", environment()["PATH"])  # nbgrader runs `alembic heads` by name
+    assert _alembic_head() == nbgrader.api.get_alembic_version()

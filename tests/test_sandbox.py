@@ -18,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import autograder.sandbox
-
 from autograder import COURSE_ROOT
 from autograder.config import Limits
 from autograder.sandbox import Sandbox, SandboxedStudent, SandboxError
@@ -32,39 +30,11 @@ from autograder.student import (
     StudentRaised,
     StudentTimeout,
 )
+from helpers import leftovers, sandbox_processes
 
 ISOLATIONS = ["bubblewrap", "none"]
 LIMITS = Limits(call_seconds=1, submission_seconds=30, memory_mb=512, output_mb=1)
 SLACK = 1.0  # how far past a deadline a timeout may be reported
-# The real path of this checkout's child.py: in the command line of every zygote and child (none)
-# and of bwrap itself, which lives as long as anything in its namespace. Other checkouts' runs
-# on the same machine do not match.
-SANDBOX_MARK = str(Path(autograder.sandbox.__file__).parent / "child.py").encode()
-
-
-def _sandbox_processes(mark: bytes = SANDBOX_MARK) -> dict[int, bytes]:
-    """Live processes whose command line holds ``mark``; zombies have none and do not count."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = Path("/proc", entry, "cmdline").read_bytes()
-            except OSError:
-                continue
-            if mark in cmdline:
-                found[int(entry)] = cmdline
-    return found
-
-
-def _leftovers(before: set[int], seconds: float = 3.0) -> dict[int, bytes]:
-    deadline = time.monotonic() + seconds
-    while True:
-        left = {pid: cmd for pid, cmd in _sandbox_processes().items() if pid not in before}
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.05)
-
-
 _unusable: dict[str, str] = {}
 
 
@@ -84,12 +54,12 @@ def _new_box(isolation: str, limits: Limits = LIMITS) -> Sandbox:
 @pytest.fixture(scope="module")
 def boxes():
     """One sandbox per isolation for the whole module; afterwards no sandbox process may be left."""
-    before = set(_sandbox_processes())
+    before = set(sandbox_processes())
     made: dict[str, Sandbox] = {}
     yield made
     for box in made.values():
         box.close()
-    assert _leftovers(before) == {}
+    assert leftovers(before) == {}
 
 
 @pytest.fixture(params=ISOLATIONS)
@@ -398,7 +368,7 @@ def test_no_processes_threads_or_network(box):
         listener.settimeout(0.2)
         with pytest.raises(TimeoutError):
             listener.accept()
-        assert _sandbox_processes(marker.encode()) == {}
+        assert sandbox_processes(marker.encode()) == {}
     finally:
         listener.close()
     _still_grades(box)
@@ -551,16 +521,16 @@ def test_the_whole_submission_has_a_time_budget():
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)
 def test_a_dead_zygote_is_replaced(isolation):
-    before = set(_sandbox_processes())
+    before = set(sandbox_processes())
     with _new_box(isolation) as box:
         with _open(box, "def f():\n    return 1") as student:
             os.killpg(box._process.pid, 9)
-            assert _leftovers(before) == {}  # bwrap's namespace dies a moment after bwrap
+            assert leftovers(before) == {}  # bwrap's namespace dies a moment after bwrap
             with pytest.raises(StudentCrash):
                 student.call("f")
             assert student.call("f") == 1
         _still_grades(box)
-    assert _leftovers(before) == {}
+    assert leftovers(before) == {}
 
 
 def test_auto_prefers_bubblewrap_and_none_warns(boxes):
@@ -587,12 +557,12 @@ def test_many_submissions_in_a_row_leak_nothing(box):
 
 
 def test_close_kills_open_submissions_and_refuses_new_ones():
-    before = set(_sandbox_processes())
+    before = set(sandbox_processes())
     box = _new_box("none")
     student = _open(box, "def f():\n    return 1")
     assert student.call("f") == 1
     box.close()
-    assert _leftovers(before) == {}
+    assert leftovers(before) == {}
     with pytest.raises(SandboxError):
         box.open([])
     with pytest.raises(SandboxError):

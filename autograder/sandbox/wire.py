@@ -30,9 +30,9 @@ def _to_json(value, depth=0):
         raise WireError(f"the answer is nested more than {MAX_DEPTH} levels deep")
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)):  # np.float64 is a float and arrives as one
         return float(value) if isinstance(value, float) else int(value)
-    if isinstance(value, np.generic):  # np.float64, np.bool_, np.int64 ... become 0-d arrays
+    if isinstance(value, np.generic):  # np.float32, np.bool_, np.int64 ... become 0-d arrays
         value = np.asarray(value)
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
