@@ -25,7 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .config import Assignment, Course
 from .feedback import path_part
-from .pipeline import AssignmentGrader, Submission, find_submissions
+from .pipeline import AssignmentGrader
+from .submissions import Submission, find_submissions
 from .results import SubmissionResult
 from .sandbox import Sandbox
 

@@ -13,7 +13,8 @@ import io
 from functools import cache
 
 from .config import load_course
-from .grading import InProcessStudent, run_graders
+from .grading import run_graders
+from .inprocess import InProcessStudent
 from .pipeline import AssignmentGrader
 
 

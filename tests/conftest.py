@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from autograder.config import load_course
-from autograder.pipeline import AssignmentGrader, Submission
+from autograder.pipeline import AssignmentGrader
+from autograder.submissions import Submission
 from autograder.samples import write_submission
 from autograder.sandbox import Sandbox
 
