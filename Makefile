@@ -21,7 +21,7 @@ test: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
 
 release: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/autograder release shallow_network
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/autograder release --all
 
 bench: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python benchmarks/bench_grading.py

@@ -36,7 +36,7 @@ _worker: tuple[AssignmentGrader, Sandbox, Path] | None = None
 def _start_worker(grader: AssignmentGrader, isolation: str, submissions_dir: Path) -> None:
     """Each forked worker reuses the parent's trusted grader and starts its own sandbox."""
     global _worker
-    sandbox = Sandbox(limits=grader.course.limits, isolation=isolation)
+    sandbox = grader.sandbox(isolation)
     multiprocessing.util.Finalize(sandbox, sandbox.close, exitpriority=10)
     _worker = (grader, sandbox, submissions_dir)
 

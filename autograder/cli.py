@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from . import COURSE_ROOT
-from .config import ConfigError, load_course
+from .config import Assignment, ConfigError, Course, load_course
 from .reference import grade_cells, load_reference
 
 # Piped output (make demo in CI, logs) gets a width that fits the score table.
@@ -20,36 +20,55 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
+def _chosen(args, course: Course, submissions: Path | None = None) -> list[Assignment]:
+    """The assignment named on the command line, or with --all every assignment of course.yaml
+    (for grading: every one that has a submission folder)."""
+    if not args.all:
+        return [course.assignment(args.assignment)]
+    if submissions is None:
+        return list(course.assignments)
+    return [a for a in course.assignments if any(p.is_dir() for p in submissions.glob(f"*/{a.id}"))]
+
+
 def _grade(args) -> int:
     from .batch import GraderFailure, grade_all
+    from .course_report import write_course_report
     from .report import summary_table
 
     course = load_course(args.course)
-    assignment = course.assignment(args.assignment)
     submissions = Path(args.submissions)
     if not submissions.is_dir():
         errors.print(f"[red]no submissions folder {submissions}[/] (expected {submissions}/<student>/"
-                     f"{assignment.id}/{assignment.notebook}, nbgrader's submitted layout)")
+                     "<assignment>/<notebook>.ipynb, nbgrader's submitted layout)")
         return 2
-    started = time.perf_counter()
-    try:
-        outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
-                            Path(args.reports), args.workers, args.isolation, errors)
-    except GraderFailure as failure:
-        errors.print(f"[red]grading stopped: {failure}[/]")
-        return 1
-    seconds = time.perf_counter() - started
-    console.print(summary_table(outcome.results, assignment))
-    count = len(outcome.results)
-    console.print(f"graded {count} submission{'s' * (count != 1)} in {seconds:.1f} s "
-                  f"with {args.workers} worker{'s' * (args.workers != 1)} "
-                  f"({outcome.results[0].isolation if outcome.results else args.isolation} isolation); "
-                  f"gradebook: {args.gradebook}, feedback: {args.feedback}/, report: {outcome.report}")
-    if outcome.internal_errors:
-        errors.print(f"[red]{len(outcome.internal_errors)} submission(s) hit an internal grader error "
-                     "(recorded with 0 points; see the messages above)[/]")
-        return 1
-    return 0
+    chosen = _chosen(args, course, submissions)
+    if not chosen:
+        errors.print(f"[red]{submissions} holds no <student>/<assignment>/ folder of any assignment in "
+                     f"course.yaml ({', '.join(a.id for a in course.assignments)})[/]")
+        return 2
+    status = 0
+    for assignment in chosen:
+        started = time.perf_counter()
+        try:
+            outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
+                                Path(args.reports), args.workers, args.isolation, errors)
+        except GraderFailure as failure:
+            errors.print(f"[red]grading stopped at {assignment.id}: {failure}[/]")
+            return 1
+        seconds = time.perf_counter() - started
+        console.print(summary_table(outcome.results, assignment))
+        count = len(outcome.results)
+        console.print(f"graded {count} submission{'s' * (count != 1)} of {assignment.id} in {seconds:.1f} s "
+                      f"with {args.workers} worker{'s' * (args.workers != 1)} "
+                      f"({outcome.results[0].isolation if outcome.results else args.isolation} isolation); "
+                      f"gradebook: {args.gradebook}, feedback: {args.feedback}/, report: {outcome.report}")
+        if outcome.internal_errors:
+            errors.print(f"[red]{len(outcome.internal_errors)} submission(s) of {assignment.id} hit an internal "
+                         "grader error (recorded with 0 points; see the messages above)[/]")
+            status = 1
+    page = write_course_report(course, Path(args.gradebook), Path(args.reports))
+    console.print(f"course report: {page} (every assignment in the gradebook), scores: {page.parent / 'scores.csv'}")
+    return status
 
 
 def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
@@ -62,13 +81,13 @@ def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
 
 def _release(args) -> int:
     course = load_course(args.course)
-    assignment = course.assignment(args.assignment)
-    grade_cells(assignment)  # refuse to release when course.yaml and the source disagree
-    done = _nbgrader("generate_assignment", assignment.id, "--force", "--log-level=WARN")
-    if done.returncode:
-        errors.print(done.stdout + done.stderr)
-        return done.returncode
-    console.print(f"released {assignment.id} to assignments/{assignment.id}/")
+    for assignment in _chosen(args, course):
+        grade_cells(assignment)  # refuse to release when course.yaml and the source disagree
+        done = _nbgrader("generate_assignment", assignment.id, "--force", "--log-level=WARN")
+        if done.returncode:
+            errors.print(done.stdout + done.stderr)
+            return done.returncode
+        console.print(f"released {assignment.id} to assignments/{assignment.id}/")
     return 0
 
 
@@ -83,17 +102,18 @@ def _check(args) -> int:
 
 
 def _demo(args) -> int:
-    """Build the bundled sample class into a scratch folder and grade it like a real batch."""
-    from .assignments.shallow_network.samples import write_sample_class
+    """Build each assignment's sample class into a scratch folder and grade it like a real batch."""
+    from .samples import write_sample_class
 
     course = load_course(args.course)
-    assignment = course.assignment("shallow_network")
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
-    write_sample_class(out / "submitted", assignment)
-    console.print(f"wrote the sample class to {out}/submitted (reference, stubs, typical mistakes, "
-                  "broken files and one malicious submission)")
-    args.assignment, args.submissions = assignment.id, str(out / "submitted")
+    chosen = _chosen(args, course)
+    for assignment in chosen:
+        write_sample_class(out / "submitted", assignment)
+    console.print(f"wrote the sample class of {', '.join(a.id for a in chosen)} to {out}/submitted (reference, "
+                  "stubs, typical mistakes, broken files and one malicious submission each)")
+    args.all, args.assignment, args.submissions = True, None, str(out / "submitted")
     args.gradebook, args.feedback, args.reports = str(out / "gradebook.db"), str(out / "feedback"), str(out / "reports")
     return _grade(args)
 
@@ -110,22 +130,30 @@ def parser() -> argparse.ArgumentParser:
                                 description="Grade DIR/<student_id>/ASSIGNMENT/*.ipynb into an nbgrader "
                                             "gradebook, with per-student feedback and a class report. "
                                             "Exit 0 when every submission was graded (zeros included).")
-    grade.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    _which(grade, "grade every assignment that has submissions")
     _grading_options(grade)
     grade.set_defaults(run=_grade)
 
     release = commands.add_parser("release", help="regenerate assignments/ASSIGNMENT from solutions/ (nbgrader)")
-    release.add_argument("assignment", metavar="ASSIGNMENT")
+    _which(release, "release every assignment")
     release.set_defaults(run=_release)
 
     check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
     check.set_defaults(run=_check)
 
-    demo = commands.add_parser("demo", help="grade the bundled sample submissions")
+    demo = commands.add_parser("demo", help="grade the bundled sample submissions of every assignment")
+    _which(demo, "every assignment (the default)", required=False)
     demo.add_argument("--out", default="demo", help="scratch folder for the demo class (default: %(default)s)")
     _grading_options(demo, with_paths=False)
     demo.set_defaults(run=_demo)
     return top
+
+
+def _which(command: argparse.ArgumentParser, all_help: str, required: bool = True) -> None:
+    """ASSIGNMENT or --all."""
+    which = command.add_mutually_exclusive_group(required=required)
+    which.add_argument("assignment", metavar="ASSIGNMENT", nargs="?", help="assignment id from course.yaml")
+    which.add_argument("--all", action="store_true", help=all_help)
 
 
 def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) -> None:
@@ -152,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     # absent makes jsonschema skip that one format check; notebooks validate exactly as before.
     sys.modules.setdefault("rfc3987_syntax", None)
     args = parser().parse_args(argv)
+    if args.command == "demo" and not args.assignment:
+        args.all = True
     if getattr(args, "workers", 1) < 1:
         errors.print("[red]--workers must be at least 1[/]")
         return 2

@@ -4,9 +4,12 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
+                      model_validator)
 
 from . import COURSE_ROOT
 
@@ -34,6 +37,26 @@ class Limits(_Strict):
     memory_mb: int = Field(1024, ge=256, le=16384)
     output_mb: int = Field(8, ge=1, le=256)
 
+    @model_validator(mode="after")
+    def _call_fits_submission(self) -> "Limits":
+        if self.call_seconds > self.submission_seconds:
+            raise ValueError(f"call_seconds ({self.call_seconds:g}) must not exceed submission_seconds "
+                             f"({self.submission_seconds:g}): one call cannot outlast the whole submission")
+        return self
+
+
+class LimitOverrides(_Strict):
+    """An assignment's own limits, each falling back to the course's when not given."""
+    call_seconds: float | None = Field(None, gt=0, le=600)
+    submission_seconds: float | None = Field(None, gt=0, le=3600)
+    memory_mb: int | None = Field(None, ge=256, le=16384)
+    output_mb: int | None = Field(None, ge=1, le=256)
+
+
+#: What the sandbox imports before forking a student's process, unless an assignment says otherwise.
+DEFAULT_SANDBOX_IMPORTS = ("numpy", "matplotlib.pyplot")
+_MODULE = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+
 
 class Assignment(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
@@ -41,6 +64,8 @@ class Assignment(_Strict):
     notebook: str = Field(pattern=r"^[^/\\]+\.ipynb$")
     due: datetime
     exercises: dict[str, float] = Field(min_length=1)
+    limits: LimitOverrides = LimitOverrides()
+    sandbox_imports: tuple[Annotated[str, StringConstraints(pattern=_MODULE)], ...] = DEFAULT_SANDBOX_IMPORTS
 
     @field_validator("exercises")
     @classmethod
@@ -78,6 +103,15 @@ class Course(_Strict):
         if duplicated:
             raise ValueError(f"assignment ids must be unique; repeated: {', '.join(duplicated)}")
         return assignments
+
+    def limits_for(self, assignment: Assignment) -> Limits:
+        """The course's limits with the assignment's own overrides applied (and re-validated)."""
+        given = assignment.limits.model_dump(exclude_none=True)
+        try:
+            return Limits.model_validate({**self.limits.model_dump(), **given})
+        except ValidationError as error:
+            raise ConfigError(f"limits of assignment {assignment.id}: "
+                              + "; ".join(e["msg"] for e in error.errors())) from None
 
     def assignment(self, assignment_id: str) -> Assignment:
         for assignment in self.assignments:

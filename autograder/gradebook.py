@@ -63,6 +63,21 @@ def scores(db_path: Path, course_id: str, assignment: str) -> dict[str, float]:
         return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
 
 
+def course_scores(db_path: Path, course_id: str, assignments: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """student id -> {assignment: (score, late penalty)} for every submission in the gradebook,
+    so course-wide outputs always show the whole gradebook, not the last run."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no gradebook at {db_path}")
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    with _open(db_path, course_id) as gb:
+        known = {a.name for a in gb.assignments}
+        for assignment in (a for a in assignments if a in known):
+            for submission in gb.assignment_submissions(assignment):
+                found.setdefault(submission.student.id, {})[assignment] = (
+                    submission.score, submission.late_submission_penalty or 0.0)
+    return found
+
+
 def _alembic_head() -> str:
     """nbgrader's schema version, read in this process.
 

@@ -32,6 +32,9 @@ class Case:
     description: str            # shown to students: what this case checks
     build: Callable[[], dict] = field(default=dict, repr=False, compare=False)  # trusted inputs
     weight: float = 1.0
+    #: How the grader treats this case (a tolerance, a call style, what to check), so a grader
+    #: reads ``case.settings["rtol"]`` instead of branching on ``case.id``.
+    settings: dict = field(default_factory=dict, compare=False)
 
     @cached_property
     def _built(self) -> dict:
@@ -47,23 +50,39 @@ class Grader:
     exercise: str
     cases: tuple[Case, ...]
     test: Callable
-    uses: tuple[str, ...] = ()   # the student's other functions this one calls
+    uses: tuple[str, ...] = ()   # the student's other exercises this one calls
+    target: str = ""             # what the notebook defines for it: "f" or "Class.method"
 
 
 #: exercise name -> its grader, in registration (= notebook) order, per grader module.
 REGISTRY: dict[str, dict[str, Grader]] = {}
 
 
-def grader(exercise: str, cases: list[Case], uses: tuple[str, ...] = ()):
+def grader(exercise: str, cases: list[Case], uses: tuple[str, ...] = (), target: str = ""):
     """Register ``test`` as the grader of ``exercise`` and parametrize it for pytest.
 
-    ``uses`` names the student's functions that ``exercise`` calls: when one of them fails, the
-    hints of this exercise say to fix that one first.
+    ``uses`` names the student's exercises that ``exercise`` calls: when one of them fails, the
+    hints of this exercise say to fix that one first, and the mutation tests allow the knock-on
+    loss. ``target`` is what the reference must define for it (default: a function named like
+    the exercise; "Class.method" for a method).
     """
     def register(test):
-        REGISTRY.setdefault(test.__module__, {})[exercise] = Grader(exercise, tuple(cases), test, tuple(uses))
+        REGISTRY.setdefault(test.__module__, {})[exercise] = Grader(
+            exercise, tuple(cases), test, tuple(uses), target or exercise)
         return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])(test)
     return register
+
+
+def depends_on(graders: dict[str, Grader], exercise: str) -> set[str]:
+    """Every exercise ``exercise`` calls, directly or through others (from the graders' ``uses``)."""
+    found: set[str] = set()
+    pending = [exercise]
+    while pending:
+        for used in graders[pending.pop()].uses:
+            if used not in found:
+                found.add(used)
+                pending.append(used)
+    return found
 
 
 # ----------------------------------------------------------------------------- failing with a hint
@@ -75,6 +94,20 @@ class Mistake(AssertionError):
         super().__init__(hint)
         self.hint = hint
         self.key = key
+
+
+class Hints(dict):
+    """An assignment's hint table: mistake key -> what to tell the student.
+
+    Keys used for diagnosis may carry a detail after '@' (e.g. the learning rate a mistake
+    used); the text and the recorded key are those of the part before it.
+    """
+
+    def __call__(self, key: str) -> str:
+        return self[key.split("@")[0]]
+
+    def mistake(self, key: str) -> "Mistake":
+        return Mistake(self(key), key.split("@")[0])
 
 
 def diagnose(got: Any, candidates: dict[str, Any], hint: Callable[[str], str], fallback: str) -> Mistake:
@@ -173,14 +206,117 @@ def expect_all(got: dict, expected: dict, wrong: dict[str, dict], hint: Callable
         expect_close(got[key], expected[key], key, hint=hint, fallback=fallback(key), rtol=rtol, atol=atol)
 
 
+MAX_LISTED_KEYS, MAX_KEY_CHARS = 8, 30
+
+
+def _some_keys(keys: list[str]) -> str:
+    """The student's own keys, few and short: they are student-controlled text on a page."""
+    shown = [repr(k if len(k) <= MAX_KEY_CHARS else k[:MAX_KEY_CHARS] + "…") for k in keys[:MAX_LISTED_KEYS]]
+    more = len(keys) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "") if shown else "none"
+
+
 def expect_dict(got: Any, keys: list[str], what: str) -> dict:
     if not isinstance(got, dict):
         raise Mistake(f"{what} should be a dictionary, but it is a {type(got).__name__}")
     missing = [k for k in keys if k not in got]
     if missing:
         raise Mistake(f"{what} has no key {', '.join(repr(k) for k in missing)} "
-                      f"(keys found: {', '.join(repr(k) for k in got) or 'none'})", key="missing_keys")
+                      f"(keys found: {_some_keys(list(got))})", key="missing_keys")
     return got
+
+
+def expect_sequence(got: Any, length: int, what: str) -> list:
+    """A list or tuple of ``length`` items (e.g. one array per layer), else a Mistake."""
+    if not isinstance(got, (list, tuple)):
+        raise Mistake(f"{what} should be a list (or tuple), but it is a {type(got).__name__}")
+    if len(got) != length:
+        raise Mistake(f"{what} should have {length} items, but it has {len(got)}")
+    return list(got)
+
+
+def expect_arrays(got: Any, expected: list, what: str, wrong: dict[str, list] | None = None,
+                  hint: Callable[[str], str] = str, rtol: float = RTOL, atol: float = ATOL) -> None:
+    """A list of arrays (one per layer, say), each close to its expected one.
+
+    A mistake shows in the whole list, so the known wrong answers are matched against it all
+    before the first differing item is named.
+    """
+    items = expect_sequence(got, len(expected), what)
+    try:
+        if all(close(g, e, f"{what}[{i}]", rtol, atol) for i, (g, e) in enumerate(zip(items, expected))):
+            return
+    except Mistake:
+        mistake = diagnose(items, wrong or {}, hint, "")
+        if mistake.key:
+            raise mistake from None
+        raise
+    mistake = diagnose(items, wrong or {}, hint, "")
+    if mistake.key:
+        raise mistake
+    first = next(i for i, (g, e) in enumerate(zip(items, expected)) if not close(g, e, what, rtol, atol))
+    raise Mistake(f"{what}[{first}] has the wrong values")
+
+
+def numerical_gradient(cost: Callable[[Any], float], parameters: Any, eps: float = 1e-6) -> Any:
+    """Centred differences of ``cost`` for every entry of ``parameters``: the gradient found
+    without calculus, to check backpropagation. ``parameters`` is a dict or a list of arrays;
+    the answer has the same structure ('d' + key for dicts, as backpropagation names them)."""
+    keys = list(parameters) if isinstance(parameters, dict) else list(range(len(parameters)))
+    grads = {}
+    for key in keys:
+        grad = np.zeros_like(parameters[key], dtype=float)
+        for index in np.ndindex(grad.shape):
+            shifted = []
+            for step in (eps, -eps):
+                moved = copy.deepcopy(parameters)
+                moved[key][index] += step
+                shifted.append(cost(moved))
+            grad[index] = (shifted[0] - shifted[1]) / (2 * eps)
+        grads[key] = grad
+    if isinstance(parameters, dict):
+        return {"d" + key: grad for key, grad in grads.items()}
+    return [grads[key] for key in keys]
+
+
+def expect_labels(got: np.ndarray, expected: np.ndarray, probabilities: np.ndarray, hints: Hints) -> None:
+    """0/1 (or bool) predictions equal to ``expected``; the table's 'probabilities' (returned
+    the network's output) and 'threshold_zero' (compared it with 0) are named."""
+    values = got.astype(float)
+    if not np.all((values == 0) | (values == 1)):
+        if close(values, probabilities):
+            raise hints.mistake("probabilities")
+        raise Mistake("predictions must be 0 or 1 (or False/True)")
+    if np.array_equal(values, expected):
+        return
+    if np.array_equal(values, (probabilities > 0).astype(float)):
+        raise hints.mistake("threshold_zero")
+    raise Mistake("some predictions are wrong: predict 1 exactly where the output exceeds 0.5")
+
+
+def expect_random_weights(weights: np.ndarray, std: float, hints: Hints, mean: float = 0.0) -> None:
+    """Weights drawn from N(mean, std²), judged by their statistics, never by the order of draws.
+
+    The bounds scale with the number of weights n, so small layers are checked too: the root
+    mean square of n normal draws lies within a factor exp(8 / √(2n)) of the true deviation
+    but for odds of 4e-6 at n = 6 (a factor of 10, which still catches a missing 0.01) and
+    below 1e-10 from n = 100; the sign test needs 30 weights (odds 2⁻³⁰). Failures
+    raise the table's 'weights_zero', 'weights_constant', 'weights_uniform', 'weights_unscaled'
+    (plain randn) or 'weights_scale'.
+    """
+    values = np.asarray(weights, dtype=float).ravel()
+    if not np.all(np.isfinite(values)):
+        raise Mistake("the weights contain nan or inf")
+    if np.all(values == 0):
+        raise hints.mistake("weights_zero")
+    if values.size > 1 and np.all(values == values[0]):
+        raise hints.mistake("weights_constant")
+    if values.size >= 30 and (np.all(values >= mean) or np.all(values <= mean)):
+        raise hints.mistake("weights_uniform")
+    spread = float(np.sqrt(np.mean((values - mean) ** 2)))
+    if abs(np.log(spread / std)) > 8 / np.sqrt(2 * values.size):
+        unscaled = abs(np.log(spread)) < abs(np.log(spread / std)) and std != 1
+        raise hints.mistake("weights_unscaled" if unscaled else "weights_scale")
 
 
 # ----------------------------------------------------------------------------- running graders

@@ -5,11 +5,11 @@ nothing a submission contains can stop the batch. Recording and reporting happen
 """
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 
-from .config import Assignment, Course
+from . import assignments
+from .config import Assignment, ConfigError, Course
 from .grading import REGISTRY, Grader, run_graders
 from .notebook import NotebookError, locate, read_notebook
 from .reference import GradeCell, Reference, grade_cells, load_reference
@@ -19,8 +19,8 @@ from .submissions import Submission
 
 
 def graders_for(assignment: Assignment) -> dict[str, Grader]:
-    """The hidden graders live in autograder/assignments/<id>/test_<id>.py."""
-    module = importlib.import_module(f"autograder.assignments.{assignment.id}.test_{assignment.id}")
+    """The hidden graders of autograder/assignments/<id>/test_<id>.py, in course.yaml's order."""
+    module = assignments.content(assignment.id, f"test_{assignment.id}")
     graders = REGISTRY[module.__name__]
     missing = set(assignment.exercises) - set(graders)
     if missing:
@@ -37,8 +37,16 @@ class AssignmentGrader:
         self.reference: Reference = load_reference(assignment)
         self.cells: tuple[GradeCell, ...] = grade_cells(assignment)
         self.graders = graders_for(assignment)
-        self.grade_ids = {cell.function: cell.grade_id for cell in self.cells}
-        self.points = {cell.function: cell.points for cell in self.cells}
+        undefined = [g.target for g in self.graders.values() if not self.reference.defines(g.target)]
+        if undefined:
+            raise ConfigError(f"the source notebook of {assignment.id} does not define {', '.join(undefined)}")
+        self.limits = course.limits_for(assignment)
+        self.grade_ids = {cell.exercise: cell.grade_id for cell in self.cells}
+        self.points = {cell.exercise: cell.points for cell in self.cells}
+
+    def sandbox(self, isolation: str = "auto") -> Sandbox:
+        """A sandbox with this assignment's limits and pre-imported modules."""
+        return Sandbox(limits=self.limits, isolation=isolation)
 
     def zero(self, reason: str) -> list[ExerciseResult]:
         """Every exercise at 0 points, each case failed for the same reason."""

@@ -7,9 +7,13 @@ of its grade cells. Nothing about a submission is ever read for either.
 from __future__ import annotations
 
 import copy
+import difflib
+import random
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from . import COURSE_ROOT
 from .config import Assignment, ConfigError
@@ -20,14 +24,21 @@ from .notebook import locate, read_notebook
 class GradeCell:
     grade_id: str
     points: float
-    function: str          # the exercise it grades: the function named in its grade_id
+    exercise: str          # the exercise it grades: its grade_id is check_<exercise>
 
 
 class Reference:
-    """Reference functions, called on deep copies so a grader's inputs can never be changed."""
+    """Reference functions, called on deep copies so a grader's inputs can never be changed,
+    and seeded before every call by the same rule as a student's."""
 
     def __init__(self, namespace: dict):
         self._namespace = namespace
+
+    def defines(self, target: str) -> bool:
+        """Whether ``target`` ("f" or "Class.method") is defined and callable."""
+        name, _, attribute = target.partition(".")
+        found = self._namespace.get(name)
+        return callable(getattr(found, attribute, None) if attribute else found)
 
     def __getattr__(self, name: str):
         function = self._namespace.get(name)
@@ -35,8 +46,14 @@ class Reference:
             raise AttributeError(f"the reference solution defines no function {name!r}")
 
         def call(*args, **kwargs):
+            seed_all()
             return function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         return call
+
+
+def seed_all() -> None:
+    np.random.seed(0)
+    random.seed(0)
 
 
 def source_notebook(assignment: Assignment, root: Path = COURSE_ROOT) -> Path:
@@ -44,21 +61,26 @@ def source_notebook(assignment: Assignment, root: Path = COURSE_ROOT) -> Path:
 
 
 def load_reference(assignment: Assignment, root: Path = COURSE_ROOT) -> Reference:
-    return _reference(source_notebook(assignment, root), tuple(assignment.exercises))
+    return _reference(source_notebook(assignment, root))
 
 
 @cache
-def _reference(notebook: Path, exercises: tuple[str, ...]) -> Reference:
+def _reference(notebook: Path) -> Reference:
     located = locate(read_notebook(notebook))
     if located.problems:
         raise ConfigError(f"the source notebook {notebook} is broken: {located.problems}")
     namespace: dict = {"__name__": "reference"}
     for _label, statement in located.statements:
         exec(compile(statement, str(notebook), "exec"), namespace)
-    missing = [name for name in exercises if not callable(namespace.get(name))]
-    if missing:
-        raise ConfigError(f"the source notebook {notebook} does not define {missing}")
     return Reference(namespace)
+
+
+#: A grade cell grades the exercise named by its grade id: check_<exercise>, exactly.
+GRADE_ID_PREFIX = "check_"
+
+
+def grade_id_of(exercise: str) -> str:
+    return GRADE_ID_PREFIX + exercise
 
 
 def grade_cells(assignment: Assignment, root: Path = COURSE_ROOT) -> tuple[GradeCell, ...]:
@@ -69,14 +91,16 @@ def grade_cells(assignment: Assignment, root: Path = COURSE_ROOT) -> tuple[Grade
         if not meta.get("grade") or meta.get("solution"):
             continue
         grade_id = str(meta.get("grade_id", ""))
-        names = [name for name in assignment.exercises if name in grade_id]
-        if len(names) != 1:
-            raise ConfigError(f"grade cell {grade_id!r} of {assignment.id} must name exactly one "
-                              f"exercise of course.yaml, it names {names or 'none'}")
-        found.append(GradeCell(grade_id, float(meta.get("points", 0)), names[0]))
+        name = grade_id.removeprefix(GRADE_ID_PREFIX)
+        if not grade_id.startswith(GRADE_ID_PREFIX) or name not in assignment.exercises:
+            close = difflib.get_close_matches(name, assignment.exercises, n=1)
+            raise ConfigError(f"grade cell {grade_id!r} of solutions/{assignment.id} grades no exercise of "
+                              f"course.yaml: a grade cell's id is {GRADE_ID_PREFIX}<exercise>"
+                              + (f" (did you mean {grade_id_of(close[0])!r}?)" if close else ""))
+        found.append(GradeCell(grade_id, float(meta.get("points", 0)), name))
     problems = []
     for name, points in assignment.exercises.items():
-        cells = [c for c in found if c.function == name]
+        cells = [c for c in found if c.exercise == name]
         if len(cells) != 1:
             problems.append(f"{name}: {len(cells)} grade cells in the source notebook, expected 1")
         elif cells[0].points != points:
@@ -85,4 +109,4 @@ def grade_cells(assignment: Assignment, root: Path = COURSE_ROOT) -> tuple[Grade
     if problems:
         raise ConfigError(f"course.yaml and solutions/{assignment.id} disagree:\n  " + "\n  ".join(problems))
     order = list(assignment.exercises)
-    return tuple(sorted(found, key=lambda c: order.index(c.function)))
+    return tuple(sorted(found, key=lambda c: order.index(c.exercise)))

@@ -1,17 +1,21 @@
-"""Build realistic submissions: the released notebook, answered, with chosen functions replaced.
+"""Build realistic submissions: the released notebook, answered, with chosen definitions replaced.
 
-Used by `autograder demo` (the bundled sample class in samples/) and by the mutation tests
+Used by `autograder demo` (each assignment's sample class) and by the mutation tests
 (tests/mutants/): a submission is the student's release with every solution cell filled in
-with the reference answer, except the functions given, whose cells get the code given. Hidden
-tests are never in a built submission, as they are never in a student's.
+with the reference answer, except the definitions given — a function ``"f"`` or a method
+``"Class.method"`` — whose code is spliced in place of the reference's. Hidden tests are never
+in a built submission, as they are never in a student's.
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
+import textwrap
+from datetime import timedelta
 from pathlib import Path
 
-from . import COURSE_ROOT
+from . import COURSE_ROOT, assignments
 from .config import Assignment
 
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
@@ -26,18 +30,43 @@ def _solution_cells(cells: list[dict]) -> dict[str, dict]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
+def _definition(tree: ast.Module, target: str) -> ast.FunctionDef | None:
+    """The def of ``target`` ("f" or "Class.method") at the top level of a cell."""
+    owner, _, method = target.rpartition(".")
+    body = tree.body
+    if owner:
+        body = next((node.body for node in tree.body if isinstance(node, ast.ClassDef) and node.name == owner), [])
+    return next((node for node in body if isinstance(node, ast.FunctionDef) and node.name == (method or target)), None)
+
+
+def splice(source: str, replacements: dict[str, str]) -> tuple[str, set[str]]:
+    """``source`` with the definitions of some ``replacements`` targets replaced by their code
+    (indented to fit), and the targets it defined. Replacing bottom-up keeps line numbers valid,
+    and a replacement may itself be broken code (a syntax error is a realistic sample)."""
+    tree = ast.parse(source)
+    found = {target: node for target in replacements if (node := _definition(tree, target))}
+    lines = source.splitlines()
+    for target, node in sorted(found.items(), key=lambda item: -item[1].lineno):
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+        code = textwrap.indent(textwrap.dedent(replacements[target]).strip("\n"), " " * node.col_offset)
+        lines[start:node.end_lineno] = code.splitlines()
+    return "\n".join(lines), set(found)
+
+
 def answered_release(assignment: Assignment, replacements: dict[str, str] | None = None,
                      root: Path = COURSE_ROOT) -> dict:
-    """The release notebook with reference answers, except ``replacements`` (function -> code)."""
-    replacements = dict(replacements or {})
+    """The release notebook with reference answers, except ``replacements`` (target -> code)."""
+    pending = dict(replacements or {})
     release = json.loads((root / "assignments" / assignment.id / assignment.notebook).read_text(encoding="utf-8"))
     answers = _solution_cells(_cells(root / "solutions" / assignment.id / assignment.notebook))
     for grade_id, cell in _solution_cells(release["cells"]).items():
         source = "".join(answers[grade_id]["source"])
         answer = "\n".join(line for line in source.splitlines() if not _MARKER.match(line))
-        cell["source"] = replacements.pop(grade_id, answer)
-    if replacements:
-        raise KeyError(f"no solution cell for {sorted(replacements)} in {assignment.notebook}")
+        cell["source"], done = splice(answer, pending)
+        for target in done:
+            del pending[target]
+    if pending:
+        raise KeyError(f"no solution cell defines {sorted(pending)} in {assignment.notebook}")
     return release
 
 
@@ -52,3 +81,43 @@ def write_submission(folder: Path, notebook_name: str, content: dict | str | byt
     else:
         path.write_bytes(content)
     return path
+
+
+def _without_metadata(notebook: dict) -> dict:
+    """As if the student rebuilt the notebook by copy-pasting into a fresh one."""
+    for cell in notebook["cells"]:
+        cell["metadata"] = {}
+    return notebook
+
+
+def write_sample_class(submitted: Path, assignment: Assignment, root: Path = COURSE_ROOT) -> list[str]:
+    """The demo class of one assignment, in nbgrader's submitted layout; returns the student ids.
+
+    What every assignment's class has: a correct notebook, an untouched one, a notebook rebuilt
+    without metadata, a file that is not JSON; and from the assignment's samples.py: MISTAKES
+    (student -> {target: code}, typical errors and a syntax error), one of them handed in as a
+    renamed copy (RENAMED), one student running ATTACKS (target -> code), and a student who
+    hands in three hours LATE.
+    """
+    content = assignments.content(assignment.id, "samples")
+    mistakes, attacks, renamed, late = content.MISTAKES, content.ATTACKS, content.RENAMED, content.LATE
+    name = assignment.notebook
+    release = (root / "assignments" / assignment.id / name).read_text(encoding="utf-8")
+    samples = {
+        "ada": (name, answered_release(assignment, root=root)),
+        "ben_not_started": (name, release),
+        **{student: (name, answered_release(assignment, changes, root=root))
+           for student, changes in mistakes.items() if student != renamed},
+        renamed: (name.replace(".ipynb", "-Copy1.ipynb"), answered_release(assignment, mistakes[renamed], root=root)),
+        "mallory_attacks": (name, answered_release(assignment, attacks, root=root)),
+        "olaf_not_json": (name, "this is not a notebook {"),
+        "zoë_no_metadata": (name, _without_metadata(answered_release(assignment, root=root))),
+    }
+    for student, (notebook, content) in samples.items():
+        folder = submitted / student / assignment.id
+        write_submission(folder, notebook, content)
+        # nbgrader collect's timestamp: everyone on time but one student, three hours late
+        hours = 3 if student == late else -20
+        (folder / "timestamp.txt").write_text(
+            f"{assignment.due + timedelta(hours=hours):%Y-%m-%d %H:%M:%S.%f} UTC")
+    return list(samples)

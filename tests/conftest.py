@@ -1,4 +1,5 @@
-"""Shared fixtures: the real course, its trusted grader, and one real sandbox per session."""
+"""Shared fixtures: the real course, parametrized over its assignments, each with its trusted
+grader and one real sandbox for the session."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,38 +8,64 @@ import pytest
 
 from autograder.config import load_course
 from autograder.pipeline import AssignmentGrader
-from autograder.submissions import Submission
 from autograder.samples import write_submission
-from autograder.sandbox import Sandbox
+from autograder.submissions import Submission
+
+COURSE = load_course()
 
 
 @pytest.fixture(scope="session")
 def course():
-    return load_course()
+    return COURSE
+
+
+class _Graders:
+    """One AssignmentGrader and one sandbox per assignment, made when first needed."""
+
+    def __init__(self):
+        self._made: dict[str, tuple[AssignmentGrader, object]] = {}
+
+    def __getitem__(self, assignment_id: str) -> tuple[AssignmentGrader, object]:
+        if assignment_id not in self._made:
+            grader = AssignmentGrader(COURSE, COURSE.assignment(assignment_id))
+            self._made[assignment_id] = (grader, grader.sandbox("auto"))
+        return self._made[assignment_id]
+
+    def close(self) -> None:
+        for _, sandbox in self._made.values():
+            sandbox.close()
 
 
 @pytest.fixture(scope="session")
-def assignment(course):
-    return course.assignment("shallow_network")
+def graders():
+    made = _Graders()
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="session", params=[a.id for a in COURSE.assignments])
+def assignment(request):
+    """Every assignment of course.yaml in turn: a test taking it runs once per assignment."""
+    return COURSE.assignment(request.param)
 
 
 @pytest.fixture(scope="session")
-def grader(course, assignment):
-    return AssignmentGrader(course, assignment)
-
-
-@pytest.fixture(scope="session")
-def sandbox(course):
-    with Sandbox(limits=course.limits, isolation="auto") as box:
-        yield box
+def grader(assignment, graders):
+    return graders[assignment.id][0]
 
 
 @pytest.fixture
-def grade_notebook(grader, sandbox):
-    """Grade a notebook (dict, text or bytes) through the real pipeline: a SubmissionResult."""
-    def grade(content, tmp_path: Path, student: str = "student"):
-        folder = tmp_path / student / grader.assignment.id
-        path = write_submission(folder, grader.assignment.notebook, content)
-        return grader.grade(Submission(student, folder, path), sandbox, tmp_path)
+def grade_as(graders):
+    """Grade a notebook (dict, text or bytes) of one assignment through the real pipeline."""
+    def grade(assignment_id: str, content, tmp_path: Path, student: str = "student"):
+        trusted, sandbox = graders[assignment_id]
+        folder = tmp_path / student / assignment_id
+        path = write_submission(folder, trusted.assignment.notebook, content)
+        return trusted.grade(Submission(student, folder, path), sandbox, tmp_path)
     return grade
 
+
+@pytest.fixture
+def grade_notebook(grade_as, assignment):
+    """Grade a notebook of the current ``assignment``: a SubmissionResult."""
+    return lambda content, tmp_path, student="student": grade_as(assignment.id, content, tmp_path, student)

@@ -1,5 +1,6 @@
-"""The shallow_network assignment end to end: reference = full marks, stubs = 0, the release is
-current and leaks nothing, the notebooks run in real kernels, and students' local checks work."""
+"""Every assignment of course.yaml end to end: reference = full marks, stubs = 0, the release is
+current and leaks nothing, the notebooks run in real kernels, and students' local checks work.
+Each test runs once per assignment (the ``assignment`` fixture)."""
 from __future__ import annotations
 
 import json
@@ -13,12 +14,14 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from autograder import COURSE_ROOT
+from autograder import COURSE_ROOT, assignments
 from autograder.reference import source_notebook
 from autograder.samples import answered_release, write_submission
 from helpers import run, scores
 
-RELEASE = COURSE_ROOT / "assignments" / "shallow_network"
+
+def release_dir(assignment) -> Path:
+    return COURSE_ROOT / "assignments" / assignment.id
 
 
 def test_reference_earns_full_marks(grade_notebook, grader, tmp_path):
@@ -34,7 +37,7 @@ def test_answered_release_earns_full_marks(grade_notebook, grader, tmp_path):
 
 
 def test_stubs_score_zero_saying_not_implemented(grade_notebook, grader, tmp_path):
-    result = grade_notebook((RELEASE / grader.assignment.notebook).read_text(), tmp_path)
+    result = grade_notebook((release_dir(grader.assignment) / grader.assignment.notebook).read_text(), tmp_path)
     assert result.score == 0
     for exercise in result.exercises:
         for case in exercise.cases:
@@ -48,39 +51,34 @@ def _cells(path: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_release_is_generated_from_the_source_and_leaks_nothing(tmp_path):
+def test_release_is_generated_from_the_source_and_leaks_nothing(tmp_path, assignment):
     """Regenerate with the real `nbgrader generate_assignment` and compare with what is committed."""
     course = tmp_path / "course"
     course.mkdir()
     for name in ("nbgrader_config.py", "course.yaml"):
         shutil.copy(COURSE_ROOT / name, course / name)
     shutil.copytree(COURSE_ROOT / "solutions", course / "solutions")
-    done = run("nbgrader", "generate_assignment", "shallow_network", "--force", cwd=course)
+    done = run("nbgrader", "generate_assignment", assignment.id, "--force", cwd=course)
     assert done.returncode == 0, done.stdout + done.stderr
-    fresh = course / "assignments" / "shallow_network"
-    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in RELEASE.iterdir()
+    fresh, committed = course / "assignments" / assignment.id, release_dir(assignment)
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in committed.iterdir()
                                                               if p.name != "__pycache__")
     for path in fresh.iterdir():
         if path.suffix == ".ipynb":
-            assert _cells(path) == _cells(RELEASE / path.name), "assignments/ is stale: run `make release`"
+            assert _cells(path) == _cells(committed / path.name), "assignments/ is stale: run `make release`"
         else:
-            assert path.read_bytes() == (RELEASE / path.name).read_bytes(), f"{path.name} is stale"
+            assert path.read_bytes() == (committed / path.name).read_bytes(), f"{path.name} is stale"
 
-    released = "\n".join((RELEASE / p.name).read_text() for p in fresh.iterdir())
+    released = "\n".join((committed / p.name).read_text() for p in fresh.iterdir())
     for secret in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "hidden_score", "autograder"):
         assert secret not in released
     # no line of reference code (beyond trivial ones) reaches the release
-    source = json.loads(source_notebook_path().read_text())
-    for cell in source["cells"]:
+    for cell in json.loads(source_notebook(assignment).read_text())["cells"]:
         text = "".join(cell["source"])
         for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, re.S):
             for line in block.splitlines():
                 if len(line.strip()) > 12 and not line.strip().startswith("#"):
                     assert line.strip() not in released, f"reference line leaked: {line.strip()}"
-
-
-def source_notebook_path() -> Path:
-    return COURSE_ROOT / "solutions" / "shallow_network" / "shallow_network.ipynb"
 
 
 def _execute(path: Path, cwd: Path) -> tuple[nbformat.NotebookNode, float]:
@@ -95,8 +93,8 @@ def _execute(path: Path, cwd: Path) -> tuple[nbformat.NotebookNode, float]:
 
 
 @pytest.mark.slow
-def test_solution_notebook_runs_cleanly_in_a_kernel_within_a_minute(tmp_path):
-    notebook, seconds = _execute(source_notebook_path(), tmp_path)
+def test_solution_notebook_runs_cleanly_in_a_kernel_within_a_minute(tmp_path, assignment):
+    notebook, seconds = _execute(source_notebook(assignment), tmp_path)
     assert seconds <= 60
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -105,38 +103,40 @@ def test_solution_notebook_runs_cleanly_in_a_kernel_within_a_minute(tmp_path):
 
 
 @pytest.mark.slow
-def test_release_runs_until_its_first_stub(tmp_path):
+def test_release_runs_until_its_first_stub(tmp_path, assignment):
     with pytest.raises(CellExecutionError) as stopped:
-        _execute(RELEASE / "shallow_network.ipynb", tmp_path)
+        _execute(release_dir(assignment) / assignment.notebook, tmp_path)
     assert stopped.value.ename == "NotImplementedError"
 
 
 @pytest.mark.slow
-def test_students_public_checks_with_pytest(tmp_path, grader):
-    """`pytest assignments/shallow_network`: every exercise 'not implemented' on the release,
-    all passing once answered; no instructor file needed."""
+def test_students_public_checks_with_pytest(tmp_path, assignment):
+    """`pytest assignments/<id>`: every exercise 'not implemented' on the release, all passing
+    once answered; no instructor file needed."""
+    count = len(assignment.exercises)
     stubs = tmp_path / "stubs"
-    shutil.copytree(RELEASE, stubs, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(release_dir(assignment), stubs, ignore=shutil.ignore_patterns("__pycache__"))
     done = run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", str(stubs), cwd=tmp_path)
-    assert "8 failed" in done.stdout, done.stdout
-    assert done.stdout.count("is not implemented yet") >= 8
+    assert f"{count} failed" in done.stdout, done.stdout
+    assert done.stdout.count("is not implemented yet") >= count
 
     answered = tmp_path / "answered"
-    shutil.copytree(RELEASE, answered, ignore=shutil.ignore_patterns("__pycache__"))
-    write_submission(answered, grader.assignment.notebook, answered_release(grader.assignment))
+    shutil.copytree(release_dir(assignment), answered, ignore=shutil.ignore_patterns("__pycache__"))
+    write_submission(answered, assignment.notebook, answered_release(assignment))
     done = run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", str(answered), cwd=tmp_path)
-    assert "8 passed" in done.stdout, done.stdout
+    assert f"{count} passed" in done.stdout, done.stdout
 
 
 @pytest.mark.slow
-def test_grading_one_notebook_with_pytest_prints_the_score(tmp_path, grader):
-    from autograder.assignments.shallow_network.samples import COST_WITHOUT_MEAN
-    path = write_submission(tmp_path, grader.assignment.notebook,
-                            answered_release(grader.assignment, {"compute_cost": COST_WITHOUT_MEAN}))
+def test_grading_one_notebook_with_pytest_prints_the_score(tmp_path, assignment):
+    """`pytest autograder/assignments/<id> --notebook PATH` grades one notebook in the sandbox:
+    the first typical mistake of the assignment's demo class loses points and says why."""
+    samples = assignments.content(assignment.id, "samples")
+    student, changes = next(iter(samples.MISTAKES.items()))
+    path = write_submission(tmp_path, assignment.notebook, answered_release(assignment, changes))
     done = run("python", "-m", "pytest", "-p", "no:cacheprovider",
-               "autograder/assignments/shallow_network", "--notebook", str(path))
+               f"autograder/assignments/{assignment.id}", "--notebook", str(path))
     assert done.returncode == 1, done.stdout
-    assert re.search(r"FAILED .*test_compute_cost\[random_m10\]", done.stdout), done.stdout
-    assert "divide the sum by m" in done.stdout
-    assert re.search(r"compute_cost\s+0\.5 / 1", done.stdout), done.stdout
-    assert re.search(r"total\s+10\.5 / 11", done.stdout), done.stdout
+    assert re.search(r"FAILED .*test_\w+\[", done.stdout), done.stdout
+    total = re.search(r"total\s+([\d.]+) / ([\d.]+)", done.stdout)
+    assert total and 0 < float(total[1]) < float(total[2]) == assignment.total_points, done.stdout

@@ -1,70 +1,79 @@
-"""Mutation testing of the hidden graders (issue 4).
+"""Mutation testing of every assignment's hidden graders.
 
-Every mutant — a realistic mistake in exactly one function — must lose points on its own
-exercise, on no exercise that does not depend on it, and be named by its own hint. Every
-honest variant must keep full marks. The mutation score is printed and must be 100%.
-
-The holes of the public tests this course is compared with are closed here: only the default
-learning rate tested (update_ignores_learning_rate, update_wrong_default), a cache passed
-without A2 (cache_without_A2; backward gets the full trusted cache), exact float equality
-(the loop and einsum variants differ in the last bits), and dependence on the order of random
-draws (init_normal_in_another_order; nn_model is judged by properties, not by its numbers).
+Every mutant in tests/mutants/<assignment>.py — a realistic mistake in exactly one exercise —
+must lose points on its own exercise, on no exercise that does not call it (the graders'
+declared ``uses``), and be named by its own hint. Every honest variant must keep full marks.
+The mutation score is printed and must be 100%.
 """
 from __future__ import annotations
 
+import importlib
 from html import escape
 
 import pytest
 
-from autograder.assignments.shallow_network.mistakes import HINTS
+from autograder import assignments
 from autograder.feedback import feedback_html
-
+from autograder.grading import depends_on
 from autograder.samples import answered_release
+from conftest import COURSE
 from helpers import scores
-from mutants.shallow_network import HONEST, MUTANTS
 
-#: Exercises that call the student's other functions, and so may lose points with them.
-DEPENDENT = {"nn_model", "predict"}
+#: Each assignment's catalogue, and the smallest it may be (the issues that made them ask for these).
+CATALOGUES = {a.id: importlib.import_module(f"mutants.{a.id}") for a in COURSE.assignments}
+MINIMUM_MUTANTS = 25
+MUTANTS = [(a, m) for a, catalogue in CATALOGUES.items() for m in catalogue.MUTANTS]
+HONEST = [(a, v) for a, catalogue in CATALOGUES.items() for v in catalogue.HONEST]
 _caught: dict[str, bool] = {}
 
 
-def _grade(variant, grade_notebook, grader, tmp_path):
-    return grade_notebook(answered_release(grader.assignment, {variant.function: variant.code}), tmp_path)
+def _grade(assignment_id, variant, grade_as, graders, tmp_path):
+    trusted = graders[assignment_id][0]
+    target = trusted.graders[variant.exercise].target
+    return grade_as(assignment_id, answered_release(trusted.assignment, {target: variant.code}), tmp_path)
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
-def test_mutant_loses_points_on_its_own_exercise_with_its_own_hint(mutant, grade_notebook, grader, tmp_path):
-    result = _grade(mutant, grade_notebook, grader, tmp_path)
-    points, full = scores(result), grader.assignment.exercises
+@pytest.mark.parametrize("assignment_id, mutant", MUTANTS, ids=[f"{a}-{m.id}" for a, m in MUTANTS])
+def test_mutant_loses_points_on_its_own_exercise_with_its_own_hint(assignment_id, mutant, grade_as, graders, tmp_path):
+    trusted = graders[assignment_id][0]
+    result = _grade(assignment_id, mutant, grade_as, graders, tmp_path)
+    points, full = scores(result), trusted.assignment.exercises
     lost = {name for name in full if points[name] < full[name]}
-    _caught[mutant.id] = mutant.function in lost
-    assert mutant.function in lost, f"{mutant.id} was not caught: {points}"
-    assert lost <= {mutant.function} | DEPENDENT, f"{mutant.id} also cost {lost - {mutant.function}}"
-    exercise = next(e for e in result.exercises if e.name == mutant.function)
+    _caught[f"{assignment_id}-{mutant.id}"] = mutant.exercise in lost
+    assert mutant.exercise in lost, f"{mutant.id} was not caught: {points}"
+    callers = {name for name in full if mutant.exercise in depends_on(trusted.graders, name)}
+    assert lost <= {mutant.exercise} | callers, f"{mutant.id} also cost {lost - {mutant.exercise}}"
+    exercise = next(e for e in result.exercises if e.name == mutant.exercise)
     mistakes = {case.mistake for case in exercise.cases if not case.passed}
     assert mistakes == {mutant.mistake}, [(c.case_id, c.mistake, c.hint) for c in exercise.cases]
-    assert escape(HINTS[mutant.mistake]) in feedback_html(result, grader.assignment.title)
-    for dependent in lost - {mutant.function}:   # a knock-on loss points back at the cause
-        hints = [c.hint for e in result.exercises if e.name == dependent for c in e.cases if not c.passed]
-        assert all(mutant.function in hint and "fix that first" in hint for hint in hints), hints
+    hints = assignments.content(assignment_id, "mistakes").HINTS
+    assert escape(hints[mutant.mistake]) in feedback_html(result, trusted.assignment.title)
+    for dependent in lost - {mutant.exercise}:   # a knock-on loss points back at the cause
+        texts = [c.hint for e in result.exercises if e.name == dependent for c in e.cases if not c.passed]
+        assert all(mutant.exercise in text and "fix that first" in text for text in texts), texts
 
 
-def test_there_are_at_least_30_mutants_covering_every_exercise(grader):
-    assert len(MUTANTS) >= 30
-    assert {m.function for m in MUTANTS} == set(grader.assignment.exercises)
+@pytest.mark.parametrize("assignment_id", CATALOGUES)
+def test_every_catalogue_is_large_and_covers_every_exercise(assignment_id):
+    catalogue = CATALOGUES[assignment_id]
+    assert len(catalogue.MUTANTS) >= MINIMUM_MUTANTS
+    assert {m.exercise for m in catalogue.MUTANTS} == set(COURSE.assignment(assignment_id).exercises)
+    hints = assignments.content(assignment_id, "mistakes").HINTS
+    assert {m.mistake for m in catalogue.MUTANTS} <= set(hints)
 
 
-@pytest.mark.parametrize("variant", HONEST, ids=[v.id for v in HONEST])
-def test_honest_variant_keeps_full_marks(variant, grade_notebook, grader, tmp_path):
-    result = _grade(variant, grade_notebook, grader, tmp_path)
+@pytest.mark.parametrize("assignment_id, variant", HONEST, ids=[f"{a}-{v.id}" for a, v in HONEST])
+def test_honest_variant_keeps_full_marks(assignment_id, variant, grade_as, graders, tmp_path):
+    result = _grade(assignment_id, variant, grade_as, graders, tmp_path)
     failed = [(e.name, c.case_id, c.hint) for e in result.exercises for c in e.cases if not c.passed]
-    assert result.score == grader.assignment.total_points, failed
+    assert result.score == result.max_score, failed
 
 
 def test_mutation_score_is_100_percent():
-    """Runs after the mutants (pytest keeps file order) and prints caught / total."""
+    """Runs after the mutants (pytest keeps file order) and prints caught / total per assignment."""
     if len(_caught) < len(MUTANTS):
         pytest.skip("mutation score needs every mutant test in the same run")
-    caught = sum(_caught.values())
-    print(f"\nmutation score: {caught}/{len(MUTANTS)} mutants caught ({caught / len(MUTANTS):.0%})")
-    assert caught == len(MUTANTS)
+    for assignment_id, catalogue in CATALOGUES.items():
+        caught = sum(_caught[f"{assignment_id}-{m.id}"] for m in catalogue.MUTANTS)
+        print(f"\nmutation score of {assignment_id}: {caught}/{len(catalogue.MUTANTS)} mutants caught")
+    assert all(_caught.values())

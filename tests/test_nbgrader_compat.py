@@ -24,6 +24,11 @@ from mutants.shallow_network import MUTANTS
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(scope="module")
+def assignment(course):
+    return course.assignment("shallow_network")
+
 #: init_uniform passes every public check, so only the hidden cases cost it points (10.67);
 #: forward_tanh fails its own public check but earns nothing there on either path, and keeps
 #: partial credit in nn_model and predict, whose public checks pass (7.33).
@@ -48,7 +53,7 @@ def graded(course, assignment, tmp_path_factory) -> Graded:
     submitted = root / "submitted"
     release = root / "assignments" / assignment.id / assignment.notebook
     notebooks = {"reference": answered_release(assignment, root=root), "stubs": release.read_text(encoding="utf-8")}
-    notebooks.update({m.id: answered_release(assignment, {m.function: m.code}, root=root)
+    notebooks.update({m.id: answered_release(assignment, {m.exercise: m.code}, root=root)
                       for m in MUTANTS if m.id in AGREEING})
     for student, content in notebooks.items():
         write_submission(submitted / student / assignment.id, assignment.notebook, content)

@@ -14,9 +14,9 @@ import pytest
 
 from autograder.config import load_course
 from autograder.notebook import NotebookError, locate, read_notebook
-from autograder.reference import grade_cells, load_reference, source_notebook
+from autograder.pipeline import AssignmentGrader
+from autograder.reference import grade_cells, source_notebook
 from autograder.results import CaseResult, ExerciseResult
-from autograder.sandbox import Sandbox
 
 _outcomes: dict[str, dict[str, list[CaseResult]]] = {}
 
@@ -28,28 +28,28 @@ def pytest_addoption(parser):
                     help="sandbox isolation for the student's code (default: auto)")
 
 
-def _assignment(request):
-    assignment_id = request.module.__name__.split(".")[-2]
-    return load_course().assignment(assignment_id)
+@pytest.fixture(scope="module")
+def trusted(request) -> AssignmentGrader:
+    course = load_course()
+    return AssignmentGrader(course, course.assignment(request.module.__name__.split(".")[-2]))
 
 
-@pytest.fixture(scope="session")
-def sandbox(request):
-    with Sandbox(limits=load_course().limits, isolation=request.config.getoption("--isolation")) as box:
+@pytest.fixture(scope="module")
+def sandbox(request, trusted):
+    with trusted.sandbox(request.config.getoption("--isolation")) as box:
         if box.warning:
             print(f"\nWARNING: {box.warning}")
         yield box
 
 
 @pytest.fixture(scope="module")
-def reference(request):
-    return load_reference(_assignment(request))
+def reference(trusted):
+    return trusted.reference
 
 
 @pytest.fixture(scope="module")
-def student(request, sandbox):
-    assignment = _assignment(request)
-    path = Path(request.config.getoption("--notebook") or source_notebook(assignment))
+def student(request, trusted, sandbox):
+    path = Path(request.config.getoption("--notebook") or source_notebook(trusted.assignment))
     try:
         located = locate(read_notebook(path))
     except NotebookError as error:
@@ -76,7 +76,7 @@ def pytest_terminal_summary(terminalreporter):
     course = load_course()
     for assignment_id, exercises in _outcomes.items():
         assignment = course.assignment(assignment_id)
-        cells = {cell.function: cell for cell in grade_cells(assignment)}
+        cells = {cell.exercise: cell for cell in grade_cells(assignment)}
         results = [ExerciseResult(name, cells[name].grade_id, cells[name].points, cases)
                    for name, cases in exercises.items()]
         terminalreporter.section(f"score: {assignment_id}")

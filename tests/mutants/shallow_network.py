@@ -4,15 +4,7 @@ A mutant is one function, written the way a student gets it wrong, with the key 
 mistake the graders must name (mistakes.HINTS). An honest variant is a correct function
 written in another style, which must keep full marks.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    function: str
-    code: str
-    mistake: str = ""      # the hint key the graders must report; "" for honest variants
+from mutants import Variant
 
 
 MUTANTS = [

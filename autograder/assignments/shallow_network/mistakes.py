@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.grading import Hints
+
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-HINTS = {
+HINTS = Hints({
     # layer_sizes
     "m_as_n_x": "n_x is the number of rows of X (features); you used the number of columns (examples, m)",
     "n_h_not_2": "the hidden layer of this assignment has n_h = 2 units",
@@ -24,6 +26,7 @@ HINTS = {
     "weights_zero": "the weights are all zero: every hidden unit would stay identical; use np.random.randn(...) * 0.01",
     "weights_uniform": "the weights are all positive: np.random.rand draws from [0, 1); use np.random.randn (a normal distribution)",
     "weights_constant": "all weights have the same value, so the hidden units cannot become different",
+    "weights_scale": "the weights should be normal with mean 0 and standard deviation 0.01: np.random.randn(rows, columns) * 0.01",
     "biases_random": "the biases should start at zero: use np.zeros((n, 1))",
     "n_h_ignored": "use the n_h argument for the size of the hidden layer instead of a fixed number",
     # forward_propagation
@@ -52,11 +55,12 @@ HINTS = {
     # nn_model
     "not_training": "the parameters barely change: is the update applied, and are the updated parameters kept for the next iteration?",
     "nn_n_h_ignored": "nn_model must build a hidden layer of n_h units, the n_h argument",
+    "nn_not_initialised": "nn_model must start from initialize_parameters(n_x, n_h, n_y): the weights it returns are all equal (zero?), as if none were drawn",
     "nn_learning_rate_ignored": "nn_model must pass its learning_rate on to update_parameters",
     # predict
     "threshold_zero": "predict must compare the probability A2 with 0.5 (A2 > 0.5), not with 0",
     "probabilities": "predict must return 0/1 labels (or booleans), not the probabilities A2",
-}
+})
 
 
 # Wrong answers, computed on the trusted side for the same inputs as the student's call.
@@ -127,8 +131,3 @@ def wrong_updates(p, g, learning_rate, default_used: bool) -> dict:
     else:
         wrong["learning_rate_ignored"] = update(p, g, 1.2)
     return wrong
-
-
-def hint_for(key: str) -> str:
-    """Keys may carry a detail after '@' (e.g. the learning rate a mistake used)."""
-    return HINTS[key.split("@")[0]]

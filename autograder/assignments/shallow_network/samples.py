@@ -1,16 +1,10 @@
-"""The bundled sample class for `make demo`: what an instructor really meets in a batch.
+"""The sample class of `make demo`: what an instructor really meets in a batch.
 
-Each entry is a student id and how their submission differs from a correct one: not at all,
-not started, a typical mistake, a broken file, or an attack on the grader.
+Beside the submissions every assignment's class has (autograder.samples.write_sample_class:
+correct, not started, not JSON, no metadata), the typical mistakes and the attacks of this
+assignment, as code that replaces the reference's definitions.
 """
 from __future__ import annotations
-
-from datetime import timedelta
-from pathlib import Path
-
-from autograder import COURSE_ROOT
-from autograder.config import Assignment
-from autograder.samples import answered_release, write_submission
 
 COST_WITHOUT_MEAN = '''
 def compute_cost(A2, Y):
@@ -116,34 +110,13 @@ def predict(X, parameters):
 }
 
 
-def _without_metadata(notebook: dict) -> dict:
-    """As if the student rebuilt the notebook by copy-pasting into a fresh one."""
-    for cell in notebook["cells"]:
-        cell["metadata"] = {}
-    return notebook
+#: Typical mistakes (student -> {function: code}); fay hands hers in as a renamed copy.
+MISTAKES = {
+    "chen": {"compute_cost": COST_WITHOUT_MEAN},
+    "dara": {"forward_propagation": TANH_HIDDEN_LAYER},
+    "emil": {"update_parameters": UPDATE_WITH_PLUS},
+    "fay_renamed": {"predict": THRESHOLD_AT_ZERO},
+    "gus_syntax_error": {"backward_propagation": SYNTAX_ERROR},
+}
 
-
-def write_sample_class(submitted: Path, assignment: Assignment) -> list[str]:
-    """Write DIR/<student>/<assignment>/... for the sample class; return the student ids."""
-    release = COURSE_ROOT / "assignments" / assignment.id / assignment.notebook
-    name = assignment.notebook
-    samples = {
-        "ada": (name, answered_release(assignment)),
-        "ben_not_started": (name, release.read_text(encoding="utf-8")),
-        "chen": (name, answered_release(assignment, {"compute_cost": COST_WITHOUT_MEAN})),
-        "dara": (name, answered_release(assignment, {"forward_propagation": TANH_HIDDEN_LAYER})),
-        "emil": (name, answered_release(assignment, {"update_parameters": UPDATE_WITH_PLUS})),
-        "fay_renamed": (name.replace(".ipynb", "-Copy1.ipynb"),
-                        answered_release(assignment, {"predict": THRESHOLD_AT_ZERO})),
-        "gus_syntax_error": (name, answered_release(assignment, {"backward_propagation": SYNTAX_ERROR})),
-        "mallory_attacks": (name, answered_release(assignment, ATTACKS)),
-        "olaf_not_json": (name, "this is not a notebook {"),
-        "zoë_no_metadata": (name, _without_metadata(answered_release(assignment))),
-    }
-    for student, (notebook, content) in samples.items():
-        write_submission(submitted / student / assignment.id, notebook, content)
-        # nbgrader collect's timestamp: everyone on time but emil, three hours late
-        hours = 3 if student == "emil" else -20
-        (submitted / student / assignment.id / "timestamp.txt").write_text(
-            f"{assignment.due + timedelta(hours=hours):%Y-%m-%d %H:%M:%S.%f} UTC")
-    return list(samples)
+LATE, RENAMED = "emil", "fay_renamed"

@@ -10,8 +10,8 @@ from functools import partial
 
 import numpy as np
 
-from autograder.grading import (Case, Mistake, as_array, as_number, close, expect_all,
-                                expect_close, expect_dict, grader)
+from autograder.grading import (Case, Mistake, as_array, as_number, expect_all, expect_close,
+                                expect_dict, expect_labels, expect_random_weights, grader, numerical_gradient)
 
 from . import cases as C
 from . import mistakes as M
@@ -19,7 +19,7 @@ from . import mistakes as M
 PARAMETER_KEYS = ["W1", "b1", "W2", "b2"]
 CACHE_KEYS = ["Z1", "A1", "Z2", "A2"]
 GRAD_KEYS = ["dW1", "db1", "dW2", "db2"]
-expect = partial(expect_close, hint=M.hint_for)
+expect = partial(expect_close, hint=M.HINTS)
 
 
 # ----------------------------------------------------------------------------- layer_sizes
@@ -44,11 +44,11 @@ def test_layer_sizes(student, reference, case):
     n_x, _, n_y = expected
     m = X.shape[1]
     if got[0] == m and m != n_x:
-        raise Mistake(M.HINTS["m_as_n_x"], "m_as_n_x")
+        raise M.HINTS.mistake("m_as_n_x")
     if got[1] != 2:
-        raise Mistake(M.HINTS["n_h_not_2"], "n_h_not_2")
+        raise M.HINTS.mistake("n_h_not_2")
     if got[2] != n_y:
-        raise Mistake(M.HINTS["n_y_fixed"], "n_y_fixed")
+        raise M.HINTS.mistake("n_y_fixed")
     raise Mistake("the sizes are wrong: n_x = X.shape[0], n_h = 2, n_y = Y.shape[0]")
 
 
@@ -61,7 +61,7 @@ def _init_case(n_x, n_h, n_y, description):
 @grader("initialize_parameters", [
     _init_case(2, 2, 1, "the sizes of the worked example (2, 2, 1)"),
     _init_case(3, 7, 1, "a hidden layer of 7 units: (3, 7, 1)"),
-    _init_case(40, 50, 30, "large layers (40, 50, 30), to check the scale and randomness of the weights"),
+    _init_case(40, 50, 30, "large layers (40, 50, 30): the weights look drawn from a normal distribution"),
 ])
 def test_initialize_parameters(student, reference, case):
     n_x, n_h, n_y = case.inputs()["sizes"]
@@ -71,29 +71,15 @@ def test_initialize_parameters(student, reference, case):
         value = as_array(got[key], key)
         if value.shape != shape:
             if key.startswith("W") and value.shape == shape[::-1] and shape[0] != shape[1]:
-                raise Mistake(M.HINTS["weights_transposed"], "weights_transposed")
+                raise M.HINTS.mistake("weights_transposed")
             if key in ("W1", "b1") and value.shape[0] != n_h:
-                raise Mistake(M.HINTS["n_h_ignored"], "n_h_ignored")
+                raise M.HINTS.mistake("n_h_ignored")
             raise Mistake(f"{key} has shape {value.shape}, expected {shape}")
     for key in ("b1", "b2"):
         if np.any(as_array(got[key], key) != 0):
-            raise Mistake(M.HINTS["biases_random"], "biases_random")
+            raise M.HINTS.mistake("biases_random")
     weights = np.concatenate([as_array(got["W1"], "W1").ravel(), as_array(got["W2"], "W2").ravel()])
-    if not np.all(np.isfinite(weights)):
-        raise Mistake("the weights contain nan or inf")
-    if np.all(weights == 0):
-        raise Mistake(M.HINTS["weights_zero"], "weights_zero")
-    if weights.size > 1 and np.all(weights == weights[0]):
-        raise Mistake(M.HINTS["weights_constant"], "weights_constant")
-    if weights.size >= 1000:  # statistics need enough weights: only the large case checks them
-        if np.all(weights >= 0):
-            raise Mistake(M.HINTS["weights_uniform"], "weights_uniform")
-        spread = weights.std()
-        if spread > 0.1:
-            raise Mistake(M.HINTS["weights_unscaled"], "weights_unscaled")
-        if not 0.007 < spread < 0.013 or abs(weights.mean()) > 0.002:
-            raise Mistake("the weights should be normal with mean 0 and standard deviation 0.01: "
-                          "np.random.randn(rows, columns) * 0.01")
+    expect_random_weights(weights, std=0.01, hints=M.HINTS)
 
 
 # ----------------------------------------------------------------------------- forward_propagation
@@ -110,7 +96,7 @@ def test_forward_propagation(student, reference, case):
     if not isinstance(got_cache, dict):
         raise Mistake(f"the cache should be a dictionary, but it is a {type(got_cache).__name__}")
     if "A2" not in got_cache:
-        raise Mistake(M.HINTS["cache_missing_A2"], "cache_missing_A2")
+        raise M.HINTS.mistake("cache_missing_A2")
     expect_dict(got_cache, CACHE_KEYS, "the cache")
     for key in CACHE_KEYS:
         swapped = {f"cache_keys_swapped@{other}": cache[other] for other in CACHE_KEYS
@@ -141,36 +127,25 @@ def test_compute_cost(student, reference, case):
 
 # ----------------------------------------------------------------------------- backward_propagation
 
-def _gradient_check(reference, X, Y, p, eps=1e-6) -> dict:
-    """Centred differences of the reference cost: the gradients, found without calculus."""
-    def cost(q):
-        return reference.compute_cost(reference.forward_propagation(X, q)[0], Y)
-    grads = {}
-    for key, value in p.items():
-        grad = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            plus, minus = {k: v.copy() for k, v in p.items()}, {k: v.copy() for k, v in p.items()}
-            plus[key][index] += eps
-            minus[key][index] -= eps
-            grad[index] = (cost(plus) - cost(minus)) / (2 * eps)
-        grads["d" + key] = grad
-    return grads
+def _gradient_check(reference, X, Y, p) -> dict:
+    """The gradients of the reference cost, found without calculus."""
+    return numerical_gradient(lambda q: reference.compute_cost(reference.forward_propagation(X, q)[0], Y), p)
 
 
 @grader("backward_propagation",
         [C.WORKED_CASE] + C.random_cases([(3, 4, 6), (2, 3, 1)])
         + [Case("gradient_check", "a numerical gradient check on a random problem (n_x = 3, n_h = 2, m = 8)",
-                lambda: C.problem(3, 2, 8, seed=42))])
+                lambda: C.problem(3, 2, 8, seed=42), settings={"numerical": True})])
 def test_backward_propagation(student, reference, case):
     inputs = case.inputs()
     X, Y, p = inputs["X"], inputs["Y"], inputs["parameters"]
     cache = reference.forward_propagation(X, p)[1]  # trusted: backward is graded on its own
     got = expect_dict(student.call("backward_propagation", p, cache, X, Y), GRAD_KEYS, "the gradients")
-    if case.id == "gradient_check":
+    if case.settings.get("numerical"):
         expected, rtol = _gradient_check(reference, X, Y, p), 1e-4
     else:
         expected, rtol = reference.backward_propagation(p, cache, X, Y), 1e-5
-    expect_all(got, expected, M.wrong_backwards(p, cache, X, Y), M.hint_for, rtol=rtol, atol=1e-8,
+    expect_all(got, expected, M.wrong_backwards(p, cache, X, Y), M.HINTS, rtol=rtol, atol=1e-8,
                fallback=lambda key: f"{key} is wrong: follow the chain rule from dZ2 = A2 − Y back to {key}")
 
 
@@ -179,8 +154,8 @@ def test_backward_propagation(student, reference, case):
 def _update_case(case_id, description, seed, learning_rate, how):
     def build():
         p = C.parameters(3, 4, 1, seed)
-        return {"parameters": p, "grads": C.gradients(p, seed), "learning_rate": learning_rate, "how": how}
-    return Case(case_id, description, build)
+        return {"parameters": p, "grads": C.gradients(p, seed)}
+    return Case(case_id, description, build, settings={"learning_rate": learning_rate, "how": how})
 
 
 @grader("update_parameters", [
@@ -189,18 +164,15 @@ def _update_case(case_id, description, seed, learning_rate, how):
     _update_case("positional_rate", "a learning rate of 0.5 given by position", 3, 0.5, "positional"),
 ])
 def test_update_parameters(student, reference, case):
-    inputs = case.inputs()
-    p, g, rate, how = inputs["parameters"], inputs["grads"], inputs["learning_rate"], inputs["how"]
-    if how == "default":
-        got, expected = student.call("update_parameters", p, g), reference.update_parameters(p, g)
-    elif how == "keyword":
-        got = student.call("update_parameters", p, g, learning_rate=rate)
-        expected = reference.update_parameters(p, g, learning_rate=rate)
-    else:
-        got, expected = student.call("update_parameters", p, g, rate), reference.update_parameters(p, g, rate)
-    got = expect_dict(got, PARAMETER_KEYS, "the updated parameters")
+    p, g = case.inputs()["parameters"], case.inputs()["grads"]
+    rate = case.settings["learning_rate"]
+    args, kwargs = {"default": ((), {}), "keyword": ((), {"learning_rate": rate}),
+                    "positional": ((rate,), {})}[case.settings["how"]]
+    got = expect_dict(student.call("update_parameters", p, g, *args, **kwargs), PARAMETER_KEYS,
+                      "the updated parameters")
+    expected = reference.update_parameters(p, g, *args, **kwargs)
     expect_all(got, expected, M.wrong_updates(p, g, 1.2 if rate is None else rate, default_used=rate is None),
-               M.hint_for, fallback=lambda key: f"{key} is wrong: {key} = {key} − learning_rate · d{key}")
+               M.HINTS, fallback=lambda key: f"{key} is wrong: {key} = {key} − learning_rate · d{key}")
 
 
 # ----------------------------------------------------------------------------- nn_model
@@ -227,37 +199,46 @@ def _model_parameters(got, n_x, n_h) -> dict:
         value = as_array(got[key], key)
         if value.shape != shape:
             if key in ("W1", "b1", "W2") and n_h not in value.shape:
-                raise Mistake(M.HINTS["nn_n_h_ignored"], "nn_n_h_ignored")
+                raise M.HINTS.mistake("nn_n_h_ignored")
             raise Mistake(f"nn_model returned {key} of shape {value.shape}, expected {shape}")
         if not np.all(np.isfinite(value)):
             raise Mistake(f"nn_model returned {key} with nan or inf: the training diverged")
     return got
 
 
+def _started_randomly(p) -> None:
+    """Trained or not, the weights come from initialize_parameters: never all zero or all equal."""
+    weights = np.concatenate([p["W1"].ravel(), p["W2"].ravel()])
+    if np.all(weights == weights[0]):
+        raise M.HINTS.mistake("nn_not_initialised")
+
+
 @grader("nn_model", uses=("layer_sizes", "initialize_parameters", "forward_propagation",
                           "backward_propagation", "update_parameters"), cases=[
     Case("hidden_size", "n_h = 4 and 5 iterations: the hidden layer has the requested size",
-         lambda: {"n_h": 4, "iterations": 5, "rate": 1.2}),
+         lambda: {"n_h": 4, "iterations": 5, "rate": 1.2}, settings={"m": 40, "expect": "shape"}),
     Case("learns_blobs", f"training on the XOR blobs (m = {BLOBS_M}, n_h = {BLOBS_N_H}, "
                          f"{BLOBS_ITERATIONS} iterations): the cost falls and the training accuracy reaches 90%",
-         lambda: {"n_h": BLOBS_N_H, "iterations": BLOBS_ITERATIONS, "rate": BLOBS_RATE}, weight=2),
+         lambda: {"n_h": BLOBS_N_H, "iterations": BLOBS_ITERATIONS, "rate": BLOBS_RATE}, weight=2,
+         settings={"m": BLOBS_M, "expect": "learned"}),
     Case("zero_learning_rate", "learning_rate = 0: the parameters must stay where they started",
-         lambda: {"n_h": 2, "iterations": 20, "rate": 0.0}),
+         lambda: {"n_h": 2, "iterations": 20, "rate": 0.0}, settings={"m": 40, "expect": "unchanged"}),
 ])
 def test_nn_model(student, reference, case):
-    setting = case.inputs()
-    X, Y = _blobs(reference, BLOBS_M if case.id == "learns_blobs" else 40, seed=BLOBS_SEED)
+    setting, expect_state = case.inputs(), case.settings["expect"]
+    X, Y = _blobs(reference, case.settings["m"], seed=BLOBS_SEED)
     n_h = setting["n_h"]
     got = student.call("nn_model", X, Y, n_h, setting["iterations"], setting["rate"], True)
     p = _model_parameters(got, X.shape[0], n_h)
-    cost = reference.compute_cost(reference.forward_propagation(X, p)[0], Y)
+    _started_randomly(p)
     moved = max(np.abs(p[k]).max() for k in ("W1", "W2"))
-    if case.id == "zero_learning_rate":
+    if expect_state == "unchanged":
         if moved > 0.1 or np.any(p["b1"] != 0) or np.any(p["b2"] != 0):
-            raise Mistake(M.HINTS["nn_learning_rate_ignored"], "nn_learning_rate_ignored")
-    elif case.id == "learns_blobs":
+            raise M.HINTS.mistake("nn_learning_rate_ignored")
+    elif expect_state == "learned":
         if moved < 0.1:
-            raise Mistake(M.HINTS["not_training"], "not_training")
+            raise M.HINTS.mistake("not_training")
+        cost = reference.compute_cost(reference.forward_propagation(X, p)[0], Y)
         accuracy = _accuracy(reference, p, X, Y)
         if cost > 0.6 or accuracy < 0.9:
             raise Mistake(f"after training, the training accuracy is {accuracy:.0%} (cost {cost:.3f}); "
@@ -268,15 +249,18 @@ def test_nn_model(student, reference, case):
 # ----------------------------------------------------------------------------- predict
 
 def _predict_case(n_x, m, seed):
+    """Random parameters whose output bias puts half of the m (even) examples on each side of
+    0.5, so that no constant answer passes."""
     def build():
         rng = np.random.default_rng(seed)
-        p = C.parameters(n_x, 2, 1, seed)
-        p["b2"] = p["b2"] - 1.0  # push some probabilities below 0.5 while Z2 stays mixed
-        return {"X": rng.normal(size=(n_x, m)) * 2, "parameters": p}
-    return Case(f"random_{n_x}x{m}", f"random parameters, n_x = {n_x}, m = {m}", build)
+        X, p = rng.normal(size=(n_x, m)) * 2, C.parameters(n_x, 2, 1, seed)
+        Z2 = M.forward(X, p)[1]["Z2"] - p["b2"]
+        p["b2"] = np.array([[-np.median(Z2)]])  # m is even: exactly half of Z2 above 0
+        return {"X": X, "parameters": p}
+    return Case(f"random_{n_x}x{m}", f"random parameters, n_x = {n_x}, m = {m}, both classes predicted", build)
 
 
-@grader("predict", [_predict_case(2, 30, 1), _predict_case(3, 1, 2), _predict_case(2, 200, 3)],
+@grader("predict", [_predict_case(2, 30, 1), _predict_case(3, 2, 2), _predict_case(2, 200, 3)],
         uses=("forward_propagation",))
 def test_predict(student, reference, case):
     X, p = case.inputs()["X"], case.inputs()["parameters"]
@@ -287,13 +271,4 @@ def test_predict(student, reference, case):
         raise Mistake(f"the predictions have shape {got.shape}; keep the row shape (1, m)")
     if got.shape != expected.shape:
         raise Mistake(f"the predictions have shape {got.shape}, expected (1, m) = {expected.shape}")
-    values = got.astype(float)
-    if not np.all((values == 0) | (values == 1)):
-        if close(values, A2):
-            raise Mistake(M.HINTS["probabilities"], "probabilities")
-        raise Mistake("predictions must be 0 or 1 (or False/True)")
-    if np.array_equal(values, expected):
-        return
-    if np.array_equal(values, (A2 > 0).astype(float)):
-        raise Mistake(M.HINTS["threshold_zero"], "threshold_zero")
-    raise Mistake("some predictions are wrong: predict 1 exactly where A2 > 0.5")
+    expect_labels(got, expected, A2, M.HINTS)

@@ -1,0 +1,11 @@
+"""Mutant catalogues, one module per assignment (tests/mutants/<assignment>.py): MUTANTS,
+realistic mistakes in exactly one exercise each, and HONEST, correct code in other styles."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    exercise: str          # the exercise whose definition the code replaces
+    code: str              # the replacement: a function, or a method of the assignment's class
+    mistake: str = ""      # the hint key the graders must report; "" for honest variants
