@@ -28,26 +28,41 @@ from .feedback import path_part
 from .pipeline import AssignmentGrader
 from .submissions import Submission, find_submissions
 from .results import SubmissionResult
-from .sandbox import Sandbox
+from .sandbox import Sandbox, SandboxError
+from . import store
 
 _worker: tuple[AssignmentGrader, Sandbox, Path] | None = None
 
 
+_worker_failure: str | None = None
+
+
 def _start_worker(grader: AssignmentGrader, isolation: str, submissions_dir: Path) -> None:
-    """Each forked worker reuses the parent's trusted grader and starts its own sandbox."""
-    global _worker
-    sandbox = grader.sandbox(isolation)
+    """Each forked worker reuses the parent's trusted grader and starts its own sandbox. A
+    sandbox that cannot start is reported by the first task, in one sentence, not a traceback."""
+    global _worker, _worker_failure
+    try:
+        sandbox = grader.sandbox(isolation)
+    except SandboxError as error:
+        _worker_failure = str(error)
+        return
     multiprocessing.util.Finalize(sandbox, sandbox.close, exitpriority=10)
     _worker = (grader, sandbox, submissions_dir)
 
 
 def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
+    if _worker_failure:
+        raise GraderFailure(f"the sandbox cannot start: {_worker_failure}")
     grader, sandbox, root = _worker
     return grader.grade(submission, sandbox, root).to_dict(), sandbox.warning
 
 
 class GraderFailure(RuntimeError):
     """The grader itself cannot run (e.g. no usable sandbox); nothing more is recorded."""
+
+
+class NoSubmissions(GraderFailure):
+    """The folder holds nothing of this assignment; the message says what was expected and found."""
 
 
 @dataclass
@@ -60,10 +75,18 @@ class BatchOutcome:
 
 def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gradebook_path: Path,
               feedback_dir: Path, reports_dir: Path, workers: int, isolation: str = "auto",
-              console: Console | None = None) -> BatchOutcome:
+              console: Console | None = None, students: list[str] | None = None) -> BatchOutcome:
+    """Grade every submission of ``assignment`` (or only ``students``'); record, feed back, report."""
     console = console or Console(stderr=True)
     outcome = BatchOutcome()
     submissions = find_submissions(submissions_dir, assignment)
+    if students:
+        missing = sorted(set(students) - {s.student_id for s in submissions})
+        if missing:
+            raise NoSubmissions(f"no submission of {assignment.id} from {', '.join(missing)} in {submissions_dir}")
+        submissions = [s for s in submissions if s.student_id in students]
+    if not submissions:
+        raise NoSubmissions(describe_layout(submissions_dir, assignment))
     trusted = AssignmentGrader(course, assignment)   # loads the reference once, before forking
     cells = [(cell.grade_id, cell.points) for cell in trusted.cells]
     context = multiprocessing.get_context("fork")
@@ -82,6 +105,8 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                 try:
                     record, warning = future.result()
                     result = SubmissionResult.from_dict(record)
+                except GraderFailure:
+                    raise
                 except BrokenProcessPool as error:
                     raise GraderFailure("a grading worker could not start or died; see the messages "
                                         "above (every submission graded so far is recorded)") from error
@@ -102,6 +127,7 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                     _keep_for_formgrader(submission, gradebook_path.parent / "autograded", assignment)
                 except ValueError as error:  # a student folder name that is unsafe as a path
                     console.print(f"[yellow]no feedback page for {submission.student_id!r}: {error}[/]")
+                store.save(result, reports_dir)
                 outcome.results.append(result)
                 progress.advance(task)
                 yield result
@@ -109,8 +135,25 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         gradebook.record(gradebook_path, course.course_id, assignment.id, Path(assignment.notebook).stem,
                          cells, graded(), duedate=assignment.due)
     outcome.results.sort(key=lambda r: r.student_id)
-    outcome.report = report.write_class_report(outcome.results, reports_dir, assignment)
+    outcome.report = report.write_class_report(store.load_all(reports_dir, assignment.id), reports_dir, assignment)
     return outcome
+
+
+def describe_layout(submissions_dir: Path, assignment: Assignment) -> str:
+    """Why nothing was found: the layout expected, and what the folder holds instead."""
+    expected = f"{submissions_dir}/<student>/{assignment.id}/{assignment.notebook}"
+    flat = sorted(p.name for p in submissions_dir.glob("*.ipynb"))
+    folders = sorted(p.name for p in submissions_dir.iterdir() if p.is_dir())
+    if flat:
+        found = f"{len(flat)} notebook(s) directly in it (e.g. {flat[0]}): a flat folder"
+    elif folders:
+        inside = sorted({q.name for p in submissions_dir.iterdir() if p.is_dir() for q in p.iterdir() if q.is_dir()})
+        found = (f"{len(folders)} folder(s) (e.g. {folders[0]}) whose subfolders are "
+                 f"{', '.join(inside[:5]) or 'none'}, not {assignment.id}")
+    else:
+        found = "nothing"
+    return (f"no submission of {assignment.id} in {submissions_dir}: expected nbgrader's submitted layout "
+            f"{expected}, found {found}")
 
 
 def _keep_for_formgrader(submission: Submission, autograded: Path, assignment: Assignment) -> None:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group
 
 from . import COURSE_ROOT
 from .config import Assignment, ConfigError, Course, load_course
@@ -31,7 +31,7 @@ def _chosen(args, course: Course, submissions: Path | None = None) -> list[Assig
 
 
 def _grade(args) -> int:
-    from .batch import GraderFailure, grade_all
+    from .batch import GraderFailure, NoSubmissions, grade_all
     from .course_report import write_course_report
     from .report import summary_table
 
@@ -46,12 +46,22 @@ def _grade(args) -> int:
         errors.print(f"[red]{submissions} holds no <student>/<assignment>/ folder of any assignment in "
                      f"course.yaml ({', '.join(a.id for a in course.assignments)})[/]")
         return 2
+    if args.isolation == "bubblewrap" and not shutil.which("bwrap"):
+        errors.print("[red]--isolation bubblewrap: bwrap is not installed; install the package 'bubblewrap' "
+                     "(apt-get install bubblewrap) or use --isolation auto[/]")
+        return 2
     status = 0
     for assignment in chosen:
         started = time.perf_counter()
         try:
             outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
-                                Path(args.reports), args.workers, args.isolation, errors)
+                                Path(args.reports), args.workers, args.isolation, errors, args.student)
+        except NoSubmissions as nothing:
+            if args.all:
+                console.print(f"{assignment.id}: {nothing}")
+                continue
+            errors.print(f"[red]{nothing}[/]")
+            return 2
         except GraderFailure as failure:
             errors.print(f"[red]grading stopped at {assignment.id}: {failure}[/]")
             return 1
@@ -69,6 +79,52 @@ def _grade(args) -> int:
     page = write_course_report(course, Path(args.gradebook), Path(args.reports))
     console.print(f"course report: {page} (every assignment in the gradebook), scores: {page.parent / 'scores.csv'}")
     return status
+
+
+def _show(args) -> int:
+    """One student's result of one assignment, as their feedback page has it, for office hours."""
+    from . import store
+
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    result = store.load(Path(args.reports), assignment.id, args.student)
+    if result is None:
+        graded = [r.student_id for r in store.load_all(Path(args.reports), assignment.id)]
+        errors.print(f"[red]no graded submission of {assignment.id} from {args.student!r} in {args.reports}/[/]"
+                     + (f" (graded: {', '.join(graded[:20])}{' …' if len(graded) > 20 else ''})" if graded else
+                        f" (run `autograder grade {assignment.id}` first)"))
+        return 2
+    console.print(show_result(result, assignment))
+    return 0
+
+
+def show_result(result, assignment: Assignment) -> Group:
+    """Rich renderable of one result: points per exercise, then each failed check with its hint."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from .feedback import format_points
+
+    final = result.score - result.late_penalty
+    head = Text.assemble((f"{result.student_id}", "bold"), f" · {assignment.id} · ",
+                         (f"{format_points(final)} / {format_points(result.max_score)}", "bold"),
+                         f" (late penalty {format_points(result.late_penalty)})" if result.late_penalty else "",
+                         f" · graded {result.notebook} with {result.isolation or 'unknown'} isolation")
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("exercise", "points", "failed check", "hint"):
+        table.add_column(column, justify="right" if column == "points" else "left",
+                         overflow="fold", no_wrap=column == "exercise")
+    for exercise in result.exercises:
+        failed = [case for case in exercise.cases if not case.passed]
+        style = "green" if not failed else ("yellow" if exercise.points else "red")
+        points = Text(f"{format_points(exercise.points)} / {format_points(exercise.max_points)}", style=style)
+        table.add_row(exercise.name, points, *(("", "all checks passed") if not failed else
+                                               (failed[0].description, failed[0].hint)))
+        for case in failed[1:]:
+            table.add_row("", "", case.description, case.hint)
+    problems = [Text(f"problem: {problem}", style="yellow") for problem in result.problems]
+    return Group(head, table, *problems)
 
 
 def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
@@ -113,7 +169,7 @@ def _demo(args) -> int:
         write_sample_class(out / "submitted", assignment)
     console.print(f"wrote the sample class of {', '.join(a.id for a in chosen)} to {out}/submitted (reference, "
                   "stubs, typical mistakes, broken files and one malicious submission each)")
-    args.all, args.assignment, args.submissions = True, None, str(out / "submitted")
+    args.all, args.assignment, args.student, args.submissions = True, None, None, str(out / "submitted")
     args.gradebook, args.feedback, args.reports = str(out / "gradebook.db"), str(out / "feedback"), str(out / "reports")
     return _grade(args)
 
@@ -137,6 +193,15 @@ def parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help="regenerate assignments/ASSIGNMENT from solutions/ (nbgrader)")
     _which(release, "release every assignment")
     release.set_defaults(run=_release)
+
+    show = commands.add_parser("show", help="one student's result in the terminal (for office hours)",
+                               description="Points per exercise, every failed check with its hint, problems "
+                                           "and late penalty of one graded submission.")
+    show.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    show.add_argument("student", metavar="STUDENT", help="student id (the submission folder's name)")
+    show.add_argument("--reports", default="reports", metavar="DIR",
+                      help="where `autograder grade` wrote its reports (default: %(default)s)")
+    show.set_defaults(run=_show)
 
     check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
     check.set_defaults(run=_check)
@@ -166,7 +231,9 @@ def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) 
         command.add_argument("--feedback", default="feedback", metavar="DIR",
                              help="per-student feedback pages (default: %(default)s)")
         command.add_argument("--reports", default="reports", metavar="DIR",
-                             help="class report with histogram (default: %(default)s)")
+                             help="class and course reports, scores.csv and each result (default: %(default)s)")
+        command.add_argument("--student", action="append", metavar="ID",
+                             help="grade only this student (repeatable); reports still cover the whole class")
     command.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                          help="parallel grading workers (default: the number of CPUs, %(default)s)")
     command.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",

@@ -8,14 +8,20 @@ from typing import Annotated
 
 import yaml
 
-from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError,
+                      field_validator, model_validator)
 
 from . import COURSE_ROOT
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    #: "course.yaml line N" of each key below this one, filled in by load_course.
+    _lines: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def where(self, *keys: str | int) -> str:
+        """Where a key (e.g. "exercises", "forward_propagation") is written, for error messages."""
+        return self._lines.get(".".join(map(str, keys)), self._lines.get("", "course.yaml"))
 
 
 class LatePolicy(_Strict):
@@ -125,19 +131,71 @@ class ConfigError(Exception):
     """course.yaml is missing or wrong; the message says where and how to fix it."""
 
 
-def load_course(path: Path | str | None = None) -> Course:
-    path = Path(path) if path else COURSE_ROOT / "course.yaml"
+#: How to fix a wrong value, by the name of its key.
+FIXES = {
+    "due": "write it like 2026-12-18T23:59:00+00:00 (year-month-day, 24-hour time, time zone)",
+    "notebook": "the file name of the notebook in solutions/<assignment id>/, e.g. shallow_network.ipynb",
+    "exercises": "function name: points, one per grade cell check_<function name> of the source notebook",
+}
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a date stays text for pydantic to check, so an impossible
+    one (month 13, hour 25) is a validation error with a line, not a crash inside the parser."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """The 1-based line of every key and list item of a composed YAML document."""
+    found = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            found.update(_lines(value, path + (key.value,)))
+            found[path + (key.value,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found.update(_lines(item, path + (index,)))
+    return found
+
+
+def _line_of(lines: dict[tuple, int], loc: tuple) -> int:
+    """The line of ``loc``, or of its closest parent that is in the file."""
+    while loc not in lines and loc:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
+
+
+def load_course(path: Path | str | None = None, root: Path = COURSE_ROOT) -> Course:
+    """course.yaml, validated; every error names the file, the line and how to fix it."""
+    path = Path(path) if path else root / "course.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data, node = yaml.load(text, _Loader), yaml.compose(text, _Loader)
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    lines = _lines(node) if node else {}
     try:
-        return Course.model_validate(data)
+        course = Course.model_validate(data)
     except ValidationError as error:
-        problems = "\n".join(
-            f"  {'.'.join(str(part) for part in e['loc']) or '(top level)'}: {e['msg']}"
-            for e in error.errors()
-        )
-        raise ConfigError(f"{path} is not a valid course file:\n{problems}") from None
+        problems = []
+        for e in error.errors():
+            loc = tuple(e["loc"])
+            fix = next((FIXES[part] for part in reversed(loc) if part in FIXES), "")
+            problems.append(f"  line {_line_of(lines, loc)}, {'.'.join(map(str, loc)) or '(top level)'}: "
+                            f"{e['msg']}" + (f" — {fix}" if fix else ""))
+        raise ConfigError(f"{path} is not a valid course file:\n" + "\n".join(problems)) from None
+    course._lines = {"": f"{path} line 1"}
+    for index, assignment in enumerate(course.assignments):
+        assignment._lines = {".".join(map(str, key[2:])): f"{path} line {line}"
+                             for key, line in lines.items() if key[:2] == ("assignments", index)}
+        notebook = root / "solutions" / assignment.id / assignment.notebook
+        if not notebook.is_file():
+            raise ConfigError(f"{assignment.where('notebook')}: assignment {assignment.id} names the notebook "
+                              f"{assignment.notebook}, but {notebook} does not exist — {FIXES['notebook']}")
+    return course

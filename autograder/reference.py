@@ -85,8 +85,9 @@ def grade_id_of(exercise: str) -> str:
 
 def grade_cells(assignment: Assignment, root: Path = COURSE_ROOT) -> tuple[GradeCell, ...]:
     """The source notebook's grade cells, matched to exercises and checked against course.yaml."""
+    notebook = source_notebook(assignment, root)
     found = []
-    for cell in read_notebook(source_notebook(assignment, root)):
+    for cell in read_notebook(notebook):
         meta = cell.nbgrader
         if not meta.get("grade") or meta.get("solution"):
             continue
@@ -94,18 +95,25 @@ def grade_cells(assignment: Assignment, root: Path = COURSE_ROOT) -> tuple[Grade
         name = grade_id.removeprefix(GRADE_ID_PREFIX)
         if not grade_id.startswith(GRADE_ID_PREFIX) or name not in assignment.exercises:
             close = difflib.get_close_matches(name, assignment.exercises, n=1)
-            raise ConfigError(f"grade cell {grade_id!r} of solutions/{assignment.id} grades no exercise of "
-                              f"course.yaml: a grade cell's id is {GRADE_ID_PREFIX}<exercise>"
+            raise ConfigError(f"{notebook}: grade cell {grade_id!r} grades no exercise of {assignment.id} in "
+                              f"{assignment.where('exercises')}: a grade cell's id is {GRADE_ID_PREFIX}<exercise>"
                               + (f" (did you mean {grade_id_of(close[0])!r}?)" if close else ""))
         found.append(GradeCell(grade_id, float(meta.get("points", 0)), name))
+    graded = [cell.exercise for cell in found]
     problems = []
     for name, points in assignment.exercises.items():
         cells = [c for c in found if c.exercise == name]
-        if len(cells) != 1:
-            problems.append(f"{name}: {len(cells)} grade cells in the source notebook, expected 1")
+        if not cells:
+            close = difflib.get_close_matches(name, graded, n=1)
+            problems.append(f"{assignment.where('exercises', name)}: exercise {name!r} has no grade cell "
+                            f"{grade_id_of(name)!r} in {notebook.name}"
+                            + (f"; did you mean {close[0]!r}?" if close else "")
+                            + f" (its grade cells grade: {', '.join(graded) or 'nothing'})")
+        elif len(cells) > 1:
+            problems.append(f"{notebook.name}: {len(cells)} grade cells {grade_id_of(name)!r}; keep one")
         elif cells[0].points != points:
-            problems.append(f"{name}: {cells[0].points:g} points in the source notebook, "
-                            f"{points:g} in course.yaml")
+            problems.append(f"{assignment.where('exercises', name)}: {name} is worth {points:g} points in "
+                            f"course.yaml but {cells[0].points:g} in the grade cell of {notebook.name}; make them equal")
     if problems:
         raise ConfigError(f"course.yaml and solutions/{assignment.id} disagree:\n  " + "\n  ".join(problems))
     order = list(assignment.exercises)

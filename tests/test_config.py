@@ -45,6 +45,27 @@ def test_mistakes_in_the_course_file_are_named(tmp_path, change, message):
     assert str(tmp_path / "course.yaml") in str(error.value)
 
 
+@pytest.mark.parametrize("old, new, message", [
+    ("due: 2026-12-18T23:59:00+00:00", "due: 2026-13-45T25:59:00+00:00", "line 19, assignments.0.due"),
+    ("call_seconds: 5 ", "call_seconds: 500 ", "line 9, limits: Value error, call_seconds (500) must not exceed"),
+    ("notebook: shallow_network.ipynb", "notebook: shallow.ipynb", "line 18: assignment shallow_network names the notebook"),
+])
+def test_errors_name_the_line_and_the_fix(tmp_path, old, new, message):
+    text = (COURSE_ROOT / "course.yaml").read_text()
+    assert old in text
+    with pytest.raises(ConfigError) as error:
+        load_course(write(tmp_path, text.replace(old, new, 1)))
+    assert message in str(error.value) and str(tmp_path / "course.yaml") in str(error.value)
+
+
+def test_an_exercise_name_with_a_typo_gets_the_closest_grade_cell(tmp_path):
+    text = (COURSE_ROOT / "course.yaml").read_text().replace("forward_propagation: 2", "forward_propagaton: 2", 1)
+    with pytest.raises(ConfigError) as error:
+        grade_cells(load_course(write(tmp_path, text)).assignments[0])
+    assert "line 23: exercise 'forward_propagaton' has no grade cell" in str(error.value)
+    assert "did you mean 'forward_propagation'?" in str(error.value)
+
+
 def test_broken_yaml_and_missing_file_are_clear(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_course(write(tmp_path, "assignments: [unclosed"))
