@@ -215,8 +215,9 @@ def _started_randomly(p) -> None:
 
 @grader("nn_model", uses=("layer_sizes", "initialize_parameters", "forward_propagation",
                           "backward_propagation", "update_parameters"), cases=[
-    Case("hidden_size", "n_h = 4 and 5 iterations: the hidden layer has the requested size",
-         lambda: {"n_h": 4, "iterations": 5, "rate": 1.2}, settings={"m": 40, "expect": "shape"}),
+    Case("hidden_size", "n_h = 4 and 5 iterations: the hidden layer has the requested size and the "
+                        "parameters moved from their start", lambda: {"n_h": 4, "iterations": 5, "rate": 1.2},
+         settings={"m": 40, "expect": "moved"}),
     Case("learns_blobs", f"training on the XOR blobs (m = {BLOBS_M}, n_h = {BLOBS_N_H}, "
                          f"{BLOBS_ITERATIONS} iterations): the cost falls and the training accuracy reaches 90%",
          lambda: {"n_h": BLOBS_N_H, "iterations": BLOBS_ITERATIONS, "rate": BLOBS_RATE}, weight=2,
@@ -232,7 +233,10 @@ def test_nn_model(student, reference, case):
     p = _model_parameters(got, X.shape[0], n_h)
     _started_randomly(p)
     moved = max(np.abs(p[k]).max() for k in ("W1", "W2"))
-    if expect_state == "unchanged":
+    if expect_state == "moved":  # biases start at exactly 0; any gradient step moves them
+        if not (np.any(p["b1"] != 0) or np.any(p["b2"] != 0)):
+            raise M.HINTS.mistake("not_training")
+    elif expect_state == "unchanged":
         if moved > 0.1 or np.any(p["b1"] != 0) or np.any(p["b2"] != 0):
             raise M.HINTS.mistake("nn_learning_rate_ignored")
     elif expect_state == "learned":
