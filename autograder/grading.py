@@ -11,8 +11,11 @@ sees: the likely mistake, in words. Hints never quote hidden inputs or expected 
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import sys
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -21,6 +24,7 @@ import numpy as np
 import pytest
 
 from .results import CaseResult, ExerciseResult
+from .sandbox import wire
 from .student import MissingFunction, NotImplementedByStudent, Student, StudentError, describe_exception
 
 
@@ -83,6 +87,46 @@ def depends_on(graders: dict[str, Grader], exercise: str) -> set[str]:
                 found.add(used)
                 pending.append(used)
     return found
+
+
+# ----------------------------------------------------------------------------- trusted answers, once
+
+MEMO_SIZE = 256
+
+
+def _content_key(value: Any) -> bytes:
+    """The content of a plain-data value; anything else (the reference itself) by identity."""
+    try:
+        return wire.encode(value)
+    except wire.WireError:
+        return f"object {id(value)}".encode()
+
+
+def per_inputs(function: Callable) -> Callable:
+    """Compute a trusted answer once per distinct input content, then hand out copies.
+
+    Cases are the same for every submission, so the reference's answers and the wrong answers
+    of the hint table are too: a worker computes each once instead of once per submission.
+    Inputs taken from a student's answer are new every time, so the cache keeps only the
+    MEMO_SIZE most recently used: memory stays flat over a batch.
+    """
+    answers: OrderedDict[bytes, Any] = OrderedDict()
+
+    @functools.wraps(function)
+    def once(*args: Any, **kwargs: Any) -> Any:
+        digest = hashlib.blake2b(digest_size=16)
+        for part in (*args, *(item for pair in sorted(kwargs.items()) for item in pair)):
+            digest.update(_content_key(part))
+            digest.update(b"\0")
+        key = digest.digest()
+        if key in answers:
+            answers.move_to_end(key)
+        else:
+            answers[key] = function(*args, **kwargs)
+            if len(answers) > MEMO_SIZE:
+                answers.popitem(last=False)
+        return copy.deepcopy(answers[key])
+    return once
 
 
 # ----------------------------------------------------------------------------- failing with a hint

@@ -12,11 +12,13 @@ import random
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from . import COURSE_ROOT
 from .config import Assignment, ConfigError
+from .grading import per_inputs
 from .inprocess import InProcessStudent
 from .notebook import locate, read_notebook
 
@@ -30,10 +32,12 @@ class GradeCell:
 
 class Reference:
     """Reference functions, called on deep copies so a grader's inputs can never be changed,
-    and seeded before every call by the same rule as a student's."""
+    seeded before every call by the same rule as a student's, each answer computed once per
+    distinct input (the cases are the same for every submission)."""
 
     def __init__(self, namespace: dict):
         self._namespace = namespace
+        self._calls: dict[str, Callable] = {}  # one memoized caller per function
 
     def defines(self, target: str) -> bool:
         """Whether ``target`` ("f" or "Class.method") is defined and callable."""
@@ -56,11 +60,13 @@ class Reference:
         function = self._namespace.get(name)
         if not callable(function):
             raise AttributeError(f"the reference solution defines no function {name!r}")
-
-        def call(*args, **kwargs):
-            seed_all()
-            return function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        return call
+        if name not in self._calls:
+            @per_inputs
+            def call(*args, **kwargs):
+                seed_all()
+                return function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+            self._calls[name] = call
+        return self._calls[name]
 
 
 def seed_all() -> None:
@@ -98,21 +104,18 @@ def grade_id_of(exercise: str) -> str:
 def grade_cells(assignment: Assignment, root: Path = COURSE_ROOT) -> tuple[GradeCell, ...]:
     """The source notebook's grade cells, matched to exercises and checked against course.yaml."""
     notebook = source_notebook(assignment, root)
-    found = []
+    found, problems = [], []
     for cell in read_notebook(notebook):
         meta = cell.nbgrader
         if not meta.get("grade") or meta.get("solution"):
             continue
         grade_id = str(meta.get("grade_id", ""))
-        name = grade_id.removeprefix(GRADE_ID_PREFIX)
-        if not grade_id.startswith(GRADE_ID_PREFIX) or name not in assignment.exercises:
-            close = difflib.get_close_matches(name, assignment.exercises, n=1)
-            raise ConfigError(f"{notebook}: grade cell {grade_id!r} grades no exercise of {assignment.id} in "
-                              f"{assignment.where('exercises')}: a grade cell's id is {GRADE_ID_PREFIX}<exercise>"
-                              + (f" (did you mean {grade_id_of(close[0])!r}?)" if close else ""))
-        found.append(GradeCell(grade_id, float(meta.get("points", 0)), name))
+        found.append(GradeCell(grade_id, float(meta.get("points", 0)), grade_id.removeprefix(GRADE_ID_PREFIX)))
     graded = [cell.exercise for cell in found]
-    problems = []
+    for cell in found:
+        if not cell.grade_id.startswith(GRADE_ID_PREFIX) or cell.exercise not in assignment.exercises:
+            problems.append(f"{notebook.name}: grade cell {cell.grade_id!r} grades no exercise of "
+                            f"{assignment.where('exercises')} (a grade cell's id is {GRADE_ID_PREFIX}<exercise>)")
     for name, points in assignment.exercises.items():
         cells = [c for c in found if c.exercise == name]
         if not cells:

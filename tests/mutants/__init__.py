@@ -9,3 +9,6 @@ class Variant:
     exercise: str          # the exercise whose definition the code replaces
     code: str              # the replacement: a function, or a method of the assignment's class
     mistake: str = ""      # the hint key the graders must report; "" for honest variants
+    #: other keys the same mistake rightly earns in other cases (e.g. a training run at the
+    #: default rate that stays short of the bar, diagnosed by what it achieved)
+    also: tuple[str, ...] = ()

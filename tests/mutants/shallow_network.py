@@ -176,7 +176,7 @@ def nn_model(X, Y, n_h, num_iterations=10, learning_rate=1.2, print_cost=False):
         A2, cache = forward_propagation(X, parameters)
         grads = backward_propagation(parameters, cache, X, Y)
         parameters = update_parameters(parameters, grads)
-    return parameters""", "nn_learning_rate_ignored"),
+    return parameters""", "nn_learning_rate_ignored", also=("not_training",)),
     # predict
     Variant("predict_threshold_zero", "predict", """
 def predict(X, parameters):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.grading import Hints
+from autograder.grading import Hints, per_inputs
 
 HINTS = Hints({
     # __init__
@@ -90,17 +90,20 @@ def forward(X, p, hidden=sigmoid, output=sigmoid, biases=("b1", "b2")) -> dict:
     return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": output(Z2), "X": X}
 
 
+@per_inputs
 def wrong_sigmoids(Z) -> dict:
     with np.errstate(over="ignore"):
         return {"sigmoid_sign": sigmoid(-Z), "sigmoid_tanh": np.tanh(Z), "sigmoid_exp": np.exp(Z)}
 
 
+@per_inputs
 def wrong_derivatives(Z) -> dict:
     s = sigmoid(Z)
     return {"derivative_of_activation": Z * (1 - Z), "derivative_missing_factor@s": s,
             "derivative_missing_factor@1-s": 1 - s, "derivative_tanh": 1 - s ** 2}
 
 
+@per_inputs
 def wrong_forwards(X, p) -> dict:
     return {
         "tanh_hidden": forward(X, p, hidden=np.tanh)["A2"],
@@ -111,6 +114,7 @@ def wrong_forwards(X, p) -> dict:
     }
 
 
+@per_inputs
 def wrong_losses(Y, Y_hat) -> dict:
     m = Y.shape[0]
     total = -np.sum(Y * np.log(Y_hat) + (1 - Y) * np.log(1 - Y_hat))
@@ -129,6 +133,7 @@ def backward(p, cache, Y, mean=True, keepdims=True, derivative=None, dZ2=None, b
     return {"dW1": X.T @ dZ1 / m, "db1": bias(dZ1), "dW2": A1.T @ dZ2 / m, "db2": bias(dZ2)}
 
 
+@per_inputs
 def wrong_backwards(p, cache, Y) -> dict:
     A1, A2 = cache["A1"], cache["A2"]
     right = backward(p, cache, Y)
@@ -147,6 +152,7 @@ def update(p, g, learning_rate, sign=-1.0, keys=("W1", "b1", "W2", "b2")) -> dic
     return {k: v + sign * learning_rate * g["d" + k] if k in keys else v for k, v in p.items()}
 
 
+@per_inputs
 def wrong_updates(p, g, learning_rate) -> dict:
     wrong = {"update_plus": update(p, g, learning_rate, sign=1.0),
              "weights_only": update(p, g, learning_rate, keys=("W1", "W2"))}

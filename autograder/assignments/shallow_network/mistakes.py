@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.grading import Hints
+from autograder.grading import Hints, per_inputs
 
 
 def sigmoid(z):
@@ -73,6 +73,7 @@ def forward(X, p, hidden=sigmoid, output=sigmoid, biases=("b1", "b2")):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
+@per_inputs
 def wrong_forwards(X, p) -> dict:
     return {
         "tanh_hidden": forward(X, p, hidden=np.tanh)[0],
@@ -83,6 +84,7 @@ def wrong_forwards(X, p) -> dict:
     }
 
 
+@per_inputs
 def wrong_costs(A2, Y) -> dict:
     m = Y.shape[1]
     log_loss = -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))
@@ -104,6 +106,7 @@ def backward(p, cache, X, Y, mean=True, keepdims=True, hidden_derivative=None, d
             "dW2": dZ2 @ A1.T / m, "db2": np.sum(dZ2, axis=1, keepdims=keepdims) / m}
 
 
+@per_inputs
 def wrong_backwards(p, cache, X, Y) -> dict:
     A1, Z1, A2 = cache["A1"], cache["Z1"], cache["A2"]
     return {
@@ -120,6 +123,7 @@ def update(p, g, learning_rate, sign=-1.0, keys=("W1", "b1", "W2", "b2")):
     return {k: v + sign * learning_rate * g["d" + k] if k in keys else v for k, v in p.items()}
 
 
+@per_inputs
 def wrong_updates(p, g, learning_rate, default_used: bool) -> dict:
     wrong = {
         "update_plus": update(p, g, learning_rate, sign=+1.0),

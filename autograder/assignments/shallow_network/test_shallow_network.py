@@ -11,7 +11,8 @@ from functools import partial
 import numpy as np
 
 from autograder.grading import (Case, Mistake, as_array, as_number, expect_all, expect_close,
-                                expect_dict, expect_labels, expect_random_weights, grader, numerical_gradient)
+                                expect_dict, expect_labels, expect_random_weights, grader, numerical_gradient,
+                                per_inputs)
 
 from . import cases as C
 from . import mistakes as M
@@ -127,6 +128,7 @@ def test_compute_cost(student, reference, case):
 
 # ----------------------------------------------------------------------------- backward_propagation
 
+@per_inputs
 def _gradient_check(reference, X, Y, p) -> dict:
     """The gradients of the reference cost, found without calculus."""
     return numerical_gradient(lambda q: reference.compute_cost(reference.forward_propagation(X, q)[0], Y), p)
@@ -178,9 +180,12 @@ def test_update_parameters(student, reference, case):
 # ----------------------------------------------------------------------------- nn_model
 
 # Four hidden units make training robust to the starting point (two can stall in a local
-# minimum near 78% for a few starts); measured: 600 iterations reach >= 97% from 200 of 200
-# random starts on this data, in about 45 ms.
-BLOBS_M, BLOBS_SEED, BLOBS_N_H, BLOBS_ITERATIONS, BLOBS_RATE = 100, 0, 4, 600, 1.2
+# minimum near 78% for a few starts). A learning rate of 3 crosses the plateau at log 2 that
+# tiny starting weights sit on in a third of the iterations 1.2 needs. Measured with the
+# reference: 200 iterations reach 100% training accuracy (cost <= 0.068, the bar is 0.6) from
+# 3,000 of 3,000 seeded starts and from 1,000 of 1,000 starts drawn in another order, in 14 ms
+# (600 iterations at 1.2 took 56 ms and stalled below 90% from 1 start in 300 at 300).
+BLOBS_M, BLOBS_SEED, BLOBS_N_H, BLOBS_ITERATIONS, BLOBS_RATE = 100, 0, 4, 200, 3.0
 
 
 def _blobs(reference, m, seed):
