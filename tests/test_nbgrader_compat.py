@@ -19,57 +19,60 @@ import pytest
 from autograder import COURSE_ROOT
 from autograder.gradebook import scores
 from autograder.samples import answered_release, write_submission
+from autograder.pipeline import AssignmentGrader
 from helpers import VENV_BIN, environment, run
-from mutants.shallow_network import MUTANTS
+from mutants import catalogue
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def assignment(course):
-    return course.assignment("shallow_network")
-
-#: init_uniform passes every public check, so only the hidden cases cost it points (10.67);
-#: forward_tanh fails its own public check but earns nothing there on either path, and keeps
-#: partial credit in nn_model and predict, whose public checks pass (7.33).
-AGREEING = ("init_uniform", "forward_tanh")
+#: Mutants both paths must score alike. shallow_network: init_uniform passes every public
+#: check, so only the hidden cases cost it points (10.67); forward_tanh fails its own public
+#: check but earns nothing there on either path, and keeps partial credit in nn_model and
+#: predict, whose public checks pass (7.33).
+AGREEING = {"shallow_network": ("init_uniform", "forward_tanh")}
 
 
 @dataclass
 class Graded:
     course: Path
-    nbgrader: dict[str, float]
-    ours: dict[str, float]
+    nbgrader: dict[str, dict[str, float]]   # assignment -> student -> total
+    ours: dict[str, dict[str, float]]
 
 
 @pytest.fixture(scope="module")
-def graded(course, assignment, tmp_path_factory) -> Graded:
+def graded(course, tmp_path_factory) -> Graded:
+    """Every assignment's reference, stubs and agreeing mutants, graded by stock nbgrader and by
+    `autograder grade --all` in one scratch copy of the course."""
     root = tmp_path_factory.mktemp("course")
     for name in ("nbgrader_config.py", "course.yaml"):
         shutil.copy(COURSE_ROOT / name, root / name)
     shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
-    _ok(run("nbgrader", "generate_assignment", assignment.id, "--force", cwd=root))
-
     submitted = root / "submitted"
-    release = root / "assignments" / assignment.id / assignment.notebook
-    notebooks = {"reference": answered_release(assignment, root=root), "stubs": release.read_text(encoding="utf-8")}
-    notebooks.update({m.id: answered_release(assignment, {m.exercise: m.code}, root=root)
-                      for m in MUTANTS if m.id in AGREEING})
-    for student, content in notebooks.items():
-        write_submission(submitted / student / assignment.id, assignment.notebook, content)
+    for assignment in course.assignments:
+        _ok(run("nbgrader", "generate_assignment", assignment.id, "--force", cwd=root))
+        release = root / "assignments" / assignment.id / assignment.notebook
+        notebooks = {"reference": answered_release(assignment, root=root),
+                     "stubs": release.read_text(encoding="utf-8")}
+        targets = AssignmentGrader(course, assignment).graders
+        notebooks.update({m.id: answered_release(assignment, {targets[m.exercise].target: m.code}, root=root)
+                          for m in catalogue(assignment.id).MUTANTS if m.id in AGREEING.get(assignment.id, ())})
+        for student, content in notebooks.items():
+            write_submission(submitted / student / assignment.id, assignment.notebook, content)
 
-    # Ours runs alongside nbgrader (own gradebook; the submissions are only read) to save its ~10 s.
+    # Ours runs alongside nbgrader (own gradebook; the submissions are only read) to save its time.
     ours = root / "ours"
-    with subprocess.Popen([str(VENV_BIN / "autograder"), "grade", assignment.id, "--submissions", str(submitted),
+    with subprocess.Popen([str(VENV_BIN / "autograder"), "grade", "--all", "--submissions", str(submitted),
                            "--gradebook", str(ours / "gradebook.db"), "--feedback", str(ours / "feedback"),
                            "--reports", str(ours / "reports"), "--workers", "1"],
                           cwd=root, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as grading:
-        _ok(run("nbgrader", "autograde", assignment.id, "--create", "--force", cwd=root))
+        for assignment in course.assignments:
+            _ok(run("nbgrader", "autograde", assignment.id, "--create", "--force", cwd=root))
         stdout, stderr = grading.communicate(timeout=600)
     assert grading.returncode == 0, stdout[-3000:] + stderr[-3000:]
-    return Graded(root, scores(root / "gradebook.db", course.course_id, assignment.id),
-                  scores(ours / "gradebook.db", course.course_id, assignment.id))
+    return Graded(root, *({a.id: scores(db, course.course_id, a.id) for a in course.assignments}
+                          for db in (root / "gradebook.db", ours / "gradebook.db")))
 
 
 def _ok(done) -> None:
@@ -77,15 +80,17 @@ def _ok(done) -> None:
 
 
 def test_nbgrader_gives_the_reference_full_marks_and_the_stubs_zero(graded, assignment):
-    assert graded.nbgrader["reference"] == assignment.total_points
-    assert graded.nbgrader["stubs"] == 0
+    assert graded.nbgrader[assignment.id]["reference"] == assignment.total_points
+    assert graded.nbgrader[assignment.id]["stubs"] == 0
 
 
 def test_autograder_grade_agrees_with_nbgrader_per_student(graded, assignment):
-    assert set(graded.ours) == set(graded.nbgrader) == {"reference", "stubs", *AGREEING}
-    assert graded.ours == pytest.approx(graded.nbgrader, abs=0.01)
-    for mutant in AGREEING:  # otherwise agreeing would prove little
-        assert 0 < graded.nbgrader[mutant] < assignment.total_points, mutant
+    agreeing = AGREEING.get(assignment.id, ())
+    ours, theirs = graded.ours[assignment.id], graded.nbgrader[assignment.id]
+    assert set(ours) == set(theirs) == {"reference", "stubs", *agreeing}
+    assert ours == pytest.approx(theirs, abs=0.01)
+    for mutant in agreeing:  # otherwise agreeing would prove little
+        assert 0 < theirs[mutant] < assignment.total_points, mutant
 
 
 def test_reference_grade_cells_write_no_stderr_in_nbgrader(graded, assignment):

@@ -1,6 +1,8 @@
 """Mutant catalogues, one module per assignment (tests/mutants/<assignment>.py): MUTANTS,
 realistic mistakes in exactly one exercise each, and HONEST, correct code in other styles."""
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 
 @dataclass(frozen=True)
@@ -12,3 +14,8 @@ class Variant:
     #: other keys the same mistake rightly earns in other cases (e.g. a training run at the
     #: default rate that stays short of the bar, diagnosed by what it achieved)
     also: tuple[str, ...] = ()
+
+
+def catalogue(assignment_id: str) -> ModuleType:
+    """tests/mutants/<assignment_id>.py: its MUTANTS and HONEST lists."""
+    return importlib.import_module(f"{__name__}.{assignment_id}")
