@@ -74,7 +74,7 @@ def test_mutation_score_is_100_percent():
     """Runs after the mutants (pytest keeps file order) and prints caught / total per assignment."""
     if len(_caught) < len(MUTANTS):
         pytest.skip("mutation score needs every mutant test in the same run")
-    for assignment_id, catalogue in CATALOGUES.items():
-        caught = sum(_caught[f"{assignment_id}-{m.id}"] for m in catalogue.MUTANTS)
-        print(f"\nmutation score of {assignment_id}: {caught}/{len(catalogue.MUTANTS)} mutants caught")
+    for assignment_id, mutants_of in CATALOGUES.items():
+        caught = sum(_caught[f"{assignment_id}-{m.id}"] for m in mutants_of.MUTANTS)
+        print(f"\nmutation score of {assignment_id}: {caught}/{len(mutants_of.MUTANTS)} mutants caught")
     assert all(_caught.values())
