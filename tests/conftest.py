@@ -10,6 +10,7 @@ from autograder.pipeline import AssignmentGrader
 from autograder.submissions import Submission
 from autograder.samples import write_submission
 from autograder.sandbox import Sandbox
+from helpers import ISOLATIONS, leftovers, sandbox_processes, shared_box
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +43,20 @@ def grade_notebook(grader, sandbox):
         return grader.grade(Submission(student, folder, path), sandbox, tmp_path)
     return grade
 
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    """One sandbox per isolation for a whole test module, shared on purpose: each test also
+    checks that the previous one left the zygote usable. Afterwards no sandbox process may be left."""
+    before = set(sandbox_processes())
+    made: dict[str, Sandbox] = {}
+    yield made
+    for box in made.values():
+        box.close()
+    assert leftovers(before) == {}
+
+
+@pytest.fixture(params=ISOLATIONS)
+def box(request, boxes) -> Sandbox:
+    return shared_box(boxes, request.param)

@@ -36,7 +36,7 @@ import time  # noqa: E402,F401
 import types  # noqa: E402
 import typing  # noqa: E402,F401
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402,F401
 import numpy.linalg  # noqa: E402,F401
 import numpy.random  # noqa: E402,F401
 
