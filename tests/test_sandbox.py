@@ -545,3 +545,10 @@ def test_preimports_are_the_zygotes_and_checked(box):
     for bad in (("numpy", "--help"), ("os; rm -rf /",), ("numpy..linalg",), (3,), ("",)):
         with pytest.raises(ValueError, match="preimports"):
             Sandbox(isolation="none", preimports=bad)
+
+
+def test_a_timed_out_function_is_still_defined(box):
+    with open_student(box, "def spin():\n    while True:\n        pass") as student:
+        with pytest.raises(StudentTimeout):
+            student.call("spin")
+        assert student.defines("spin")

@@ -157,10 +157,11 @@ class Session:
     def bare(self, class_name: str, state: dict[str, Any],
              aliases: dict[str, list[str]] | None = None) -> StudentObject:
         aliases = aliases or {}
+        if not all(isinstance(name, str) for name in [*state, *aliases]):
+            raise TypeError("bare() takes attribute names as str")
         unknown = [name for members in aliases.values() for name in members if name not in state]
-        if not all(isinstance(name, str) for name in [*state, *aliases]) or unknown:
-            raise ValueError(f"bare() needs str attribute names, and aliases of names in state "
-                             f"(not {unknown})")
+        if unknown:
+            raise ValueError(f"bare() aliases may only name attributes of state, not {unknown}")
         return self._make({"op": "bare", "name": class_name, "state": state,
                            "aliases": {name: list(members) for name, members in aliases.items()}},
                           f"{class_name}.__new__")
@@ -274,7 +275,8 @@ class SandboxedStudent(Session):
         """One request in a live child, with every failure turned into a StudentError."""
         if self._closed:
             raise SandboxError("this submission's sandbox is closed")
-        if subject in self._timed_out:
+        runs_code = request["op"] != "defines"
+        if runs_code and subject in self._timed_out:
             raise StudentTimeout(self._timed_out[subject])
         if self._stopped is None and (self._child is None or self._child.zygote is not self._box._zygote):
             self._discard_child()
@@ -291,9 +293,10 @@ class SandboxedStudent(Session):
             if timeout.whole_submission:
                 self._stopped = self._submission_message()
                 raise StudentTimeout(self._stopped) from None
-            self._timed_out[subject] = (f"{subject} took longer than the {seconds(limit)} time limit "
-                                        f"and was stopped")
-            raise StudentTimeout(self._timed_out[subject]) from None
+            message = f"{subject} took longer than the {seconds(limit)} time limit and was stopped"
+            if runs_code:
+                self._timed_out[subject] = message
+            raise StudentTimeout(message) from None
         except _Died as died:
             raise StudentCrash(f"the process running {subject} ended during the call "
                                f"({died})") from None
