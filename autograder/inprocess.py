@@ -1,44 +1,30 @@
-"""A Student whose functions live in this process: the reference, and nbgrader's in-kernel path."""
+"""A Student whose code lives in this process: the reference, and nbgrader's in-kernel path."""
 from __future__ import annotations
 
 import copy
-from typing import Any
 
-import numpy as np
-
-from .sandbox import wire
-from .student import (BadAnswer, MissingFunction, NotImplementedByStudent, StudentRaised,
-                      describe_exception)
+from .sandbox import protocol, wire
+from .sandbox.session import Session
 
 
-class InProcessStudent:
-    """Calls functions of a live namespace: the reference, and nbgrader's in-kernel path.
+class InProcessStudent(Session):
+    """Runs requests on a live namespace with the sandbox child's own :class:`protocol.Runner`.
 
-    Not a sandbox. Answers still go through the wire codec so graders see exactly the same
-    plain data as from the sandbox, and inputs are copied so in-place updates are harmless.
+    Not a sandbox. Requests are deep-copied so in-place updates never reach the caller's
+    inputs, and replies go through the wire codec so graders see exactly the same plain data
+    as from the sandbox. A KeyboardInterrupt (the kernel's stop button) is not the student's.
     """
 
     def __init__(self, namespace: dict, max_bytes: int = 64 * 2**20):
+        super().__init__()
         self.namespace = namespace
         self.load_problems: dict[str, str] = {}
         self.max_bytes = max_bytes
+        self._runner = protocol.Runner(namespace, reraise=(KeyboardInterrupt,))
 
-    def defines(self, function: str) -> bool:
-        return callable(self.namespace.get(function))
-
-    def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
-        if not self.defines(function):
-            raise MissingFunction(f"your notebook does not define a function named {function}")
-        np.random.seed(0)
+    def _request(self, request: dict, subject: str) -> dict:
+        reply = self._runner.handle(copy.deepcopy(request))
         try:
-            answer = self.namespace[function](*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        except NotImplementedError:
-            raise NotImplementedByStudent(f"{function} still raises NotImplementedError") from None
-        except BaseException as error:  # noqa: BLE001 - SystemExit from student code included
-            if isinstance(error, KeyboardInterrupt):
-                raise
-            raise StudentRaised(describe_exception(error)) from None
-        try:
-            return wire.decode(wire.encode(answer), self.max_bytes)
+            return wire.decode(wire.encode(reply), self.max_bytes)
         except wire.WireError as error:
-            raise BadAnswer(str(error)) from None
+            return {"kind": "bad", "message": str(error)}

@@ -46,7 +46,7 @@ class AssignmentGrader:
 
     def sandbox(self, isolation: str = "auto") -> Sandbox:
         """A sandbox with this assignment's limits and pre-imported modules."""
-        return Sandbox(limits=self.limits, isolation=isolation)
+        return Sandbox(limits=self.limits, isolation=isolation, preimports=self.assignment.sandbox_imports)
 
     def zero(self, reason: str) -> list[ExerciseResult]:
         """Every exercise at 0 points, each case failed for the same reason."""

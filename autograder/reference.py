@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import copy
 import difflib
-import random
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Callable
-
-import numpy as np
 
 from . import COURSE_ROOT
 from .config import Assignment, ConfigError
 from .grading import per_inputs
 from .inprocess import InProcessStudent
 from .notebook import locate, read_notebook
+from .sandbox import protocol
 
 
 @dataclass(frozen=True)
@@ -63,15 +61,10 @@ class Reference:
         if name not in self._calls:
             @per_inputs
             def call(*args, **kwargs):
-                seed_all()
+                protocol.seed()
                 return function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
             self._calls[name] = call
         return self._calls[name]
-
-
-def seed_all() -> None:
-    np.random.seed(0)
-    random.seed(0)
 
 
 def source_notebook(assignment: Assignment, root: Path = COURSE_ROOT) -> Path:

@@ -1,6 +1,7 @@
-"""The one narrow door between a grader and a student's functions.
+"""The one narrow door between a grader and a student's functions and classes.
 
-A grader only ever does ``student.call("forward_propagation", X, parameters)`` and gets back
+A grader only ever does ``student.call("forward_propagation", X, parameters)`` (or makes an
+object with ``student.new``/``student.bare`` and uses its ``call``/``get``/``set``) and gets back
 plain data (numpy arrays, Python numbers, bools, None, str, lists, tuples, dicts of those) or a
 :class:`StudentError` whose message is safe to show the student. Whether the function ran in
 this process (the in-kernel nbgrader path, the reference) or in a sandboxed child (batch
@@ -8,7 +9,10 @@ grading) is the implementation's business, so graders never change when the sand
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .sandbox.session import StudentObject
 
 
 class StudentError(Exception):
@@ -39,6 +43,14 @@ class BadAnswer(StudentError):
     """The answer is not plain data of an allowed type and size."""
 
 
+class MissingAttribute(StudentError):
+    """The student's object has no attribute of that name."""
+
+
+class LostObject(StudentError):
+    """The student's object is gone: an earlier call ended the process it lived in."""
+
+
 class Student(Protocol):
     """What graders may use. Nothing else."""
 
@@ -51,8 +63,23 @@ class Student(Protocol):
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """Run ``function(*args, **kwargs)`` on copies of the inputs; return plain data.
 
-        numpy's global random state is seeded the same way before every call, so graders are
-        reproducible. Raises a :class:`StudentError` subclass when no usable answer came back.
+        numpy's global RandomState and Python's ``random`` are seeded with 0 before every run of
+        student code (a call, a constructor, a method, a statement), so graders are
+        reproducible. An iterator answer arrives as a list. Raises a :class:`StudentError`
+        subclass when no usable answer came back.
+        """
+
+    def call_mutating(self, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
+        """Like :meth:`call`, plus the arguments as the call left them: (answer, args, kwargs)."""
+
+    def new(self, class_name: str, *args: Any, **kwargs: Any) -> StudentObject:
+        """An object made by the student's constructor, ``class_name(*args, **kwargs)``."""
+
+    def bare(self, class_name: str, state: dict[str, Any],
+             aliases: dict[str, list[str]] | None = None) -> StudentObject:
+        """An object made without running its ``__init__``: the attributes of ``state`` are set
+        in order, then each alias becomes a dict of those very attributes, so that
+        ``aliases={"parameters": ["W1", "b1"]}`` makes ``obj.parameters["W1"] is obj.W1``.
         """
 
 

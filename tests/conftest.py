@@ -9,7 +9,9 @@ import pytest
 from autograder.config import load_course
 from autograder.pipeline import AssignmentGrader
 from autograder.samples import write_submission
+from autograder.sandbox import Sandbox
 from autograder.submissions import Submission
+from helpers import ISOLATIONS, leftovers, sandbox_processes, shared_box
 
 COURSE = load_course()
 
@@ -69,3 +71,20 @@ def grade_as(graders):
 def grade_notebook(grade_as, assignment):
     """Grade a notebook of the current ``assignment``: a SubmissionResult."""
     return lambda content, tmp_path, student="student": grade_as(assignment.id, content, tmp_path, student)
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    """One sandbox per isolation for a whole test module, shared on purpose: each test also
+    checks that the previous one left the zygote usable. Afterwards no sandbox process may be left."""
+    before = set(sandbox_processes())
+    made: dict[str, Sandbox] = {}
+    yield made
+    for box in made.values():
+        box.close()
+    assert leftovers(before) == {}
+
+
+@pytest.fixture(params=ISOLATIONS)
+def box(request, boxes) -> Sandbox:
+    return shared_box(boxes, request.param)

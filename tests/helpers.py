@@ -6,17 +6,27 @@ import os
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from autograder import COURSE_ROOT
+from autograder.config import Limits
+from autograder.sandbox import Sandbox, SandboxedStudent, SandboxError
 
 VENV_BIN = Path(sys.executable).parent
 #: The real path of this checkout's child.py: in the command line of every zygote and child
 #: (no bubblewrap) and of bwrap itself, which lives as long as anything in its namespace.
 #: Other checkouts' runs on the same machine do not match.
 SANDBOX_MARK = str(COURSE_ROOT / "autograder" / "sandbox" / "child.py").encode()
+#: Small limits keep the sandbox tests' timeouts quick.
+SANDBOX_LIMITS = Limits(call_seconds=1, submission_seconds=30, memory_mb=512, output_mb=1)
+ISOLATIONS = ["bubblewrap", "none"]
+#: isolation -> why it cannot be used on this machine, found out once per run.
+UNUSABLE: dict[str, str] = {}
 
 
 def environment() -> dict[str, str]:
@@ -76,3 +86,29 @@ def leftovers(before: set[int], seconds: float = 3.0) -> dict[int, bytes]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
+
+
+def new_box(isolation: str, limits: Limits = SANDBOX_LIMITS, **options) -> Sandbox:
+    """A sandbox; bubblewrap cases are skipped, with the reason, where bwrap cannot run."""
+    if isolation in UNUSABLE:
+        pytest.skip(UNUSABLE[isolation])
+    try:
+        return Sandbox(limits=limits, isolation=isolation, **options)
+    except SandboxError as error:
+        if isolation != "bubblewrap":
+            raise
+        UNUSABLE[isolation] = f"bubblewrap is unusable on this machine: {error}"
+        pytest.skip(UNUSABLE[isolation])
+
+
+def shared_box(boxes: dict[str, Sandbox], isolation: str) -> Sandbox:
+    """The module's sandbox of that isolation (see the ``boxes`` fixture), made on first use."""
+    if isolation not in boxes:
+        boxes[isolation] = new_box(isolation)
+    return boxes[isolation]
+
+
+def open_student(box: Sandbox, *sources: str) -> SandboxedStudent:
+    """A submission whose cells are ``sources``, labelled cell 1, cell 2, ..."""
+    return box.open([(f"cell {number}", textwrap.dedent(source).strip())
+                     for number, source in enumerate(sources, start=1)])

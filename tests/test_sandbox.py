@@ -1,8 +1,8 @@
 """The sandbox against honest and hostile notebooks, with real processes (no mocks).
 
 Every attack must gain nothing and leave the sandbox able to grade the next submission. The
-module-wide boxes are shared on purpose: each test is also a check that the previous one left
-the zygote in a usable state. Small limits (call_seconds=1) keep the timeouts quick.
+module-wide boxes (the `boxes` fixture in conftest.py) are shared on purpose: each test is also
+a check that the previous one left the zygote usable. Small limits keep timeouts quick.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import os
 import socket
 import stat
 import tempfile
-import textwrap
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.config import Limits
-from autograder.sandbox import Sandbox, SandboxedStudent, SandboxError
+from autograder.sandbox import Sandbox, SandboxError
 from autograder.student import (
     MAX_MESSAGE,
     BadAnswer,
@@ -30,53 +29,14 @@ from autograder.student import (
     StudentRaised,
     StudentTimeout,
 )
-from helpers import leftovers, sandbox_processes
+from helpers import ISOLATIONS, SANDBOX_LIMITS, UNUSABLE, leftovers, new_box, open_student, sandbox_processes
 
-ISOLATIONS = ["bubblewrap", "none"]
-LIMITS = Limits(call_seconds=1, submission_seconds=30, memory_mb=512, output_mb=1)
 SLACK = 1.0  # how far past a deadline a timeout may be reported
-_unusable: dict[str, str] = {}
-
-
-def _new_box(isolation: str, limits: Limits = LIMITS) -> Sandbox:
-    """A sandbox; bubblewrap cases are skipped, with the reason, where bwrap cannot run."""
-    if isolation in _unusable:
-        pytest.skip(_unusable[isolation])
-    try:
-        return Sandbox(limits=limits, isolation=isolation)
-    except SandboxError as error:
-        if isolation != "bubblewrap":
-            raise
-        _unusable[isolation] = f"bubblewrap is unusable on this machine: {error}"
-        pytest.skip(_unusable[isolation])
-
-
-@pytest.fixture(scope="module")
-def boxes():
-    """One sandbox per isolation for the whole module; afterwards no sandbox process may be left."""
-    before = set(sandbox_processes())
-    made: dict[str, Sandbox] = {}
-    yield made
-    for box in made.values():
-        box.close()
-    assert leftovers(before) == {}
-
-
-@pytest.fixture(params=ISOLATIONS)
-def box(request, boxes) -> Sandbox:
-    if request.param not in boxes:
-        boxes[request.param] = _new_box(request.param)
-    return boxes[request.param]
-
-
-def _open(box: Sandbox, *sources: str) -> SandboxedStudent:
-    return box.open([(f"cell {number}", textwrap.dedent(source).strip())
-                     for number, source in enumerate(sources, start=1)])
 
 
 def _still_grades(box: Sandbox) -> None:
     """The next submission in the same sandbox is graded normally."""
-    with _open(box, "def double(x):\n    return x * 2") as student:
+    with open_student(box, "def double(x):\n    return x * 2") as student:
         assert np.array_equal(student.call("double", np.arange(3)), [0, 2, 4])
 
 
@@ -90,7 +50,7 @@ def _world_writable_dir() -> Path:
 # ------------------------------------------------------------------------------- honest code
 
 def test_honest_round_trip(box):
-    with _open(box, "import numpy as np", """
+    with open_student(box, "import numpy as np", """
             def pair(x):
                 return x.T, {"rows": x.shape[0], "total": np.float64(x.sum()), "none": None}
             """, """
@@ -115,7 +75,7 @@ def test_honest_round_trip(box):
 
 
 def test_numpy_works_under_the_filter_and_is_seeded(box):
-    with _open(box, "import numpy as np", """
+    with open_student(box, "import numpy as np", """
             def workout():
                 a = np.random.randn(20, 20)
                 b = a @ a.T + 20 * np.eye(20)
@@ -138,7 +98,7 @@ def test_numpy_works_under_the_filter_and_is_seeded(box):
 
 
 def test_missing_not_callable_and_not_implemented(box):
-    with _open(box, "x = 3", "def stub(a):\n    raise NotImplementedError") as student:
+    with open_student(box, "x = 3", "def stub(a):\n    raise NotImplementedError") as student:
         with pytest.raises(MissingFunction, match="does not define a function named f$"):
             student.call("f")
         with pytest.raises(MissingFunction):
@@ -148,7 +108,7 @@ def test_missing_not_callable_and_not_implemented(box):
 
 
 def test_a_bad_statement_loses_only_what_it_defines(box):
-    with _open(box, "def good():\n    return 1", "def broken(:\n    pass", "y = undefined_name",
+    with open_student(box, "def good():\n    return 1", "def broken(:\n    pass", "y = undefined_name",
                "import os\nos._exit(3)", "def later():\n    return good() + 1") as student:
         assert set(student.load_problems) == {"cell 2", "cell 3", "cell 4"}
         assert student.load_problems["cell 2"].startswith("SyntaxError: ")
@@ -158,7 +118,7 @@ def test_a_bad_statement_loses_only_what_it_defines(box):
 
 
 def test_unicode_and_control_characters_in_messages(box):
-    with _open(box, """
+    with open_student(box, """
             def fail():
                 raise ValueError("données invalides — ✓ 漢字\\x1b[31m\\n\\u202eevil" + "x" * 1000)
             """) as student:
@@ -172,17 +132,17 @@ def test_unicode_and_control_characters_in_messages(box):
 # ------------------------------------------------------------------------------- cheating
 
 def test_monkeypatching_numpy_and_builtins_stays_in_the_child(box):
-    with _open(box, "import numpy as np\nnp.allclose = lambda *a, **k: True",
+    with open_student(box, "import numpy as np\nnp.allclose = lambda *a, **k: True",
                "import builtins\nbuiltins.abs = lambda x: 0",
                "def cheat():\n    return bool(np.allclose(1, 2)), abs(-5)") as student:
         assert student.call("cheat") == (True, 0)
         assert not np.allclose(1, 2) and abs(-5) == 5
-    with _open(box, "import numpy as np", "def honest():\n    return bool(np.allclose(1, 2)), abs(-5)") as student:
+    with open_student(box, "import numpy as np", "def honest():\n    return bool(np.allclose(1, 2)), abs(-5)") as student:
         assert student.call("honest") == (False, 5)
 
 
 def test_an_object_equal_to_everything_is_a_bad_answer(box):
-    with _open(box, """
+    with open_student(box, """
             class Always:
                 def __eq__(self, other):
                     return True
@@ -198,7 +158,7 @@ def test_an_object_equal_to_everything_is_a_bad_answer(box):
 
 
 def test_exits_and_interrupts_are_student_raised(box):
-    with _open(box, "import sys\ndef leave():\n    sys.exit(3)",
+    with open_student(box, "import sys\ndef leave():\n    sys.exit(3)",
                "def interrupt():\n    raise KeyboardInterrupt('stop')") as student:
         with pytest.raises(StudentRaised, match="^SystemExit: 3$"):
             student.call("leave")
@@ -208,7 +168,7 @@ def test_exits_and_interrupts_are_student_raised(box):
 
 
 def test_os_exit_is_a_crash_and_the_next_call_works(box):
-    with _open(box, "import os", "def leave():\n    print('1 passed')\n    os._exit(0)",
+    with open_student(box, "import os", "def leave():\n    print('1 passed')\n    os._exit(0)",
                "def fine():\n    return 5") as student:
         with pytest.raises(StudentCrash, match="exit code 0"):
             student.call("leave")
@@ -220,7 +180,7 @@ def test_os_exit_is_a_crash_and_the_next_call_works(box):
 
 
 def test_printed_output_is_ignored_and_costs_nothing(box):
-    with _open(box, """
+    with open_student(box, """
             import os, sys
             def loud(x):
                 print("1 passed, 0 failed\\nscore: 100/100")
@@ -237,11 +197,11 @@ def test_printed_output_is_ignored_and_costs_nothing(box):
 
 def test_reading_the_course_is_impossible_under_bubblewrap(tmp_path, boxes):
     if "bubblewrap" not in boxes:
-        boxes["bubblewrap"] = _new_box("bubblewrap")
+        boxes["bubblewrap"] = new_box("bubblewrap")
     secrets = [COURSE_ROOT / "course.yaml", COURSE_ROOT / "pyproject.toml",
                COURSE_ROOT / "autograder" / "student.py", tmp_path / "gradebook.db"]
     secrets[-1].write_text("expected answers")
-    with _open(boxes["bubblewrap"], """
+    with open_student(boxes["bubblewrap"], """
             import os
             def peek(paths, directories):
                 found = []
@@ -272,7 +232,7 @@ def test_writing_files_fails_and_leaves_them_untouched(box):
     before = gradebook.stat()
     fresh = f"/tmp/sandbox-test-{uuid.uuid4().hex}"
     try:
-        with _open(box, """
+        with open_student(box, """
                 import os, shutil
                 def vandalise(gradebook, directory, fresh):
                     attempts = {
@@ -312,7 +272,7 @@ def test_writing_files_fails_and_leaves_them_untouched(box):
 
 
 def test_signals_cannot_reach_the_grader_or_the_zygote(box):
-    with _open(box, "import os, signal", """
+    with open_student(box, "import os, signal", """
             def itself():
                 received = []
                 signal.signal(signal.SIGUSR1, lambda *_: received.append(1))
@@ -345,7 +305,7 @@ def test_no_processes_threads_or_network(box):
     port = listener.getsockname()[1]
     marker = f"sandbox-test-{uuid.uuid4().hex}"
     try:
-        with _open(box, "import os, socket, subprocess, threading, multiprocessing", f"""
+        with open_student(box, "import os, socket, subprocess, threading, multiprocessing", f"""
                 def fork_bomb():
                     while True:
                         os.fork()
@@ -375,7 +335,7 @@ def test_no_processes_threads_or_network(box):
 
 
 def test_no_capabilities_and_no_view_into_the_grader(box):
-    with _open(box, """
+    with open_student(box, """
             import os
             def identity(grader):
                 with open("/proc/self/status") as status:
@@ -398,7 +358,7 @@ def test_no_capabilities_and_no_view_into_the_grader(box):
 
 
 def test_memory_bomb(box):
-    with _open(box, "import numpy as np", """
+    with open_student(box, "import numpy as np", """
             def huge():
                 return np.ones((2**17, 2**17)).sum()
             def grow():
@@ -413,7 +373,7 @@ def test_memory_bomb(box):
 
 
 def test_answers_above_the_output_limit_are_refused(box):
-    with _open(box, "import numpy as np", "def big():\n    return np.zeros(2**18)",
+    with open_student(box, "import numpy as np", "def big():\n    return np.zeros(2**18)",
                 "def small():\n    return np.zeros(10)") as student:
         started = time.monotonic()
         with pytest.raises(BadAnswer, match="larger than the 1 MB limit"):
@@ -444,14 +404,17 @@ def test_forged_replies_give_nothing(box):
             return 1
         def right_sequence():
             import wire
-            seq = sys._getframe(1).f_locals["seq"]
+            frame = sys._getframe(1)
+            while "request" not in frame.f_locals:  # the child's request, up the stack
+                frame = frame.f_back
+            seq = frame.f_locals["request"]["seq"]
             body = wire.encode({"seq": seq, "kind": "ok", "value": 100.0})
             _write_everywhere(struct.pack("!Q", len(body)) + body)
             return 1
         def fine():
             return 2
         """
-    with _open(box, writer) as student:
+    with open_student(box, writer) as student:
         for function in ("garbage", "huge_header", "wrong_sequence"):
             with pytest.raises(BadAnswer):
                 student.call(function)
@@ -472,13 +435,13 @@ def test_forged_replies_give_nothing(box):
 # ------------------------------------------------------------------------------- deadlines
 
 def test_endless_functions_time_out_once_and_others_still_run(box):
-    with _open(box, "import time", "def spin():\n    while True:\n        pass",
+    with open_student(box, "import time", "def spin():\n    while True:\n        pass",
                "def nap():\n    time.sleep(1000)", "def fine():\n    return 3") as student:
         for function in ("spin", "nap"):
             started = time.monotonic()
             with pytest.raises(StudentTimeout, match=f"^{function} took longer than the 1 s"):
                 student.call(function)
-            assert time.monotonic() - started < LIMITS.call_seconds + SLACK
+            assert time.monotonic() - started < SANDBOX_LIMITS.call_seconds + SLACK
             assert student.call("fine") == 3
             started = time.monotonic()
             with pytest.raises(StudentTimeout, match=function):
@@ -489,9 +452,9 @@ def test_endless_functions_time_out_once_and_others_still_run(box):
 
 def test_loading_is_deadline_bound(box):
     started = time.monotonic()
-    with _open(box, "def fine():\n    return 1",
+    with open_student(box, "def fine():\n    return 1",
                "import time\ndef stuck(x=time.sleep(1000)):\n    return x") as student:
-        assert time.monotonic() - started < LIMITS.call_seconds + SLACK
+        assert time.monotonic() - started < SANDBOX_LIMITS.call_seconds + SLACK
         assert "took longer than the 1 s limit" in student.load_problems["cell 2"]
         for function in ("stuck", "fine"):
             started = time.monotonic()
@@ -503,8 +466,8 @@ def test_loading_is_deadline_bound(box):
 
 
 def test_the_whole_submission_has_a_time_budget():
-    with _new_box("none", Limits(call_seconds=1, submission_seconds=1.5)) as box:
-        with _open(box, "import time", "def nap():\n    time.sleep(1000)",
+    with new_box("none", Limits(call_seconds=1, submission_seconds=1.5)) as box:
+        with open_student(box, "import time", "def nap():\n    time.sleep(1000)",
                    "def nap_again():\n    time.sleep(1000)", "def fine():\n    return 1") as student:
             with pytest.raises(StudentTimeout, match="^nap took"):
                 student.call("nap")
@@ -522,9 +485,9 @@ def test_the_whole_submission_has_a_time_budget():
 @pytest.mark.parametrize("isolation", ISOLATIONS)
 def test_a_dead_zygote_is_replaced(isolation):
     before = set(sandbox_processes())
-    with _new_box(isolation) as box:
-        with _open(box, "def f():\n    return 1") as student:
-            os.killpg(box._process.pid, 9)
+    with new_box(isolation) as box:
+        with open_student(box, "def f():\n    return 1") as student:
+            os.killpg(box._zygote.process.pid, 9)
             assert leftovers(before) == {}  # bwrap's namespace dies a moment after bwrap
             with pytest.raises(StudentCrash):
                 student.call("f")
@@ -535,10 +498,10 @@ def test_a_dead_zygote_is_replaced(isolation):
 
 def test_auto_prefers_bubblewrap_and_none_warns(boxes):
     if "none" not in boxes:
-        boxes["none"] = _new_box("none")
+        boxes["none"] = new_box("none")
     assert "NOT isolated" in boxes["none"].warning and "seccomp" in boxes["none"].warning
-    with Sandbox(limits=LIMITS, isolation="auto") as auto:
-        if "bubblewrap" in _unusable:
+    with Sandbox(limits=SANDBOX_LIMITS, isolation="auto") as auto:
+        if "bubblewrap" in UNUSABLE:
             assert auto.isolation == "none" and "NOT isolated" in auto.warning
         else:
             assert auto.isolation == "bubblewrap" and auto.warning is None
@@ -550,7 +513,7 @@ def test_many_submissions_in_a_row_leak_nothing(box):
     fds = len(os.listdir("/proc/self/fd"))
     started = time.monotonic()
     for number in range(30):
-        with _open(box, f"def f():\n    return {number}") as student:
+        with open_student(box, f"def f():\n    return {number}") as student:
             assert student.call("f") == number
     assert time.monotonic() - started < 10
     assert len(os.listdir("/proc/self/fd")) == fds
@@ -558,8 +521,8 @@ def test_many_submissions_in_a_row_leak_nothing(box):
 
 def test_close_kills_open_submissions_and_refuses_new_ones():
     before = set(sandbox_processes())
-    box = _new_box("none")
-    student = _open(box, "def f():\n    return 1")
+    box = new_box("none")
+    student = open_student(box, "def f():\n    return 1")
     assert student.call("f") == 1
     box.close()
     assert leftovers(before) == {}
@@ -567,3 +530,25 @@ def test_close_kills_open_submissions_and_refuses_new_ones():
         box.open([])
     with pytest.raises(SandboxError):
         student.call("f")
+
+
+def test_preimports_are_the_zygotes_and_checked(box):
+    loaded = "import sys\ndef loaded(names):\n    return [name in sys.modules for name in names]"
+    names = ["matplotlib.pyplot", "wave"]
+    with open_student(box, loaded) as student:
+        assert student.call("loaded", names) == [True, False]  # the default: numpy and pyplot
+    with new_box("none", preimports=("numpy", "wave", "no_such_module_here")) as custom:
+        assert custom.preimports == ("numpy", "wave", "no_such_module_here")
+        with open_student(custom, loaded, "import no_such_module_here") as student:
+            assert student.call("loaded", names) == [False, True]
+            assert student.load_problems["cell 2"].startswith("ModuleNotFoundError")
+    for bad in (("numpy", "--help"), ("os; rm -rf /",), ("numpy..linalg",), (3,), ("",)):
+        with pytest.raises(ValueError, match="preimports"):
+            Sandbox(isolation="none", preimports=bad)
+
+
+def test_a_timed_out_function_is_still_defined(box):
+    with open_student(box, "def spin():\n    while True:\n        pass") as student:
+        with pytest.raises(StudentTimeout):
+            student.call("spin")
+        assert student.defines("spin")

@@ -1,10 +1,11 @@
 """The untrusted side: a pre-warmed zygote that forks one locked-down child per submission.
 
-Started by the trusted parent as ``python -s -B child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS``
-(inside bubblewrap when available). This file may import only the standard library, numpy,
-pyseccomp and its sibling ``wire.py``: the autograder package is not visible in the sandbox.
+Started by the trusted parent as
+``python -s -B child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS MODULE...`` (inside bubblewrap
+when available). This file may import only the standard library, numpy, pyseccomp and its
+siblings ``protocol.py`` and ``wire.py``: the autograder package is not visible in the sandbox.
 
-The zygote pays for the imports once; every ``fork`` request gets a child that drops privileges,
+The zygote pays for the imports (the MODULEs too) once; every ``fork`` request gets a child that drops privileges,
 sets resource limits and loads a seccomp filter *before* it reads the first line of student code.
 Nothing the child says is trusted by the parent, so the child only needs to be correct for honest
 students; keeping dishonest ones contained is the job of the limits, the filter and the parent.
@@ -13,12 +14,12 @@ import ctypes
 import ctypes.util
 import errno
 import gc
+import importlib
 import os
 import resource
 import select
 import signal
 import socket
-import struct
 import sys
 
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -30,20 +31,19 @@ import copy  # noqa: E402,F401
 import functools  # noqa: E402,F401
 import itertools  # noqa: E402,F401
 import math  # noqa: E402,F401
-import random  # noqa: E402
+import random  # noqa: E402,F401
 import time  # noqa: E402,F401
 import types  # noqa: E402
 import typing  # noqa: E402,F401
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402,F401
 import numpy.linalg  # noqa: E402,F401
 import numpy.random  # noqa: E402,F401
 
+import protocol  # noqa: E402
 import wire  # noqa: E402
 
-HEADER = struct.Struct("!Q")
 NOBODY = 65534
-MAX_MESSAGE = 240
 MAX_REQUEST = 1 << 40  # requests come from the trusted parent; the cap only keeps decode() happy
 
 PR_SET_PDEATHSIG = 1
@@ -149,15 +149,6 @@ def _effective_capabilities():
     return 0
 
 
-def _describe(error):
-    """'Type: message' like autograder.student.describe_exception; student __str__ may misbehave."""
-    try:
-        text = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    except BaseException:  # noqa: BLE001 - a hostile __str__ must not take the child down
-        text = "an exception whose message could not be shown"
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
 # ---------------------------------------------------------------------------------------------
 # The child: lock down, then serve requests over two pipes.
 # ---------------------------------------------------------------------------------------------
@@ -204,59 +195,13 @@ def _seccomp_rules():
     return rules
 
 
-def _read_exact(fd, size):
-    chunks = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _write_frame(fd, body):
-    view = memoryview(HEADER.pack(len(body)) + body)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _seed():
-    np.random.seed(0)
-    random.seed(0)
-
-
-def _run_statement(namespace, label, source):
-    try:
-        code = compile(source, label, "exec", dont_inherit=True)
-        _seed()
-        exec(code, namespace)  # noqa: S102 - this is the sandbox
-    except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
-        return _describe(error)
-    return None
-
-
-def _call(namespace, seq, name, args, kwargs):
-    function = namespace.get(name)
-    if not callable(function):
-        return {"seq": seq, "kind": "missing"}
-    try:
-        _seed()
-        value = function(*args, **kwargs)
-    except NotImplementedError:
-        return {"seq": seq, "kind": "notimpl"}
-    except BaseException as error:  # noqa: BLE001
-        return {"seq": seq, "kind": "raised", "message": _describe(error)}
-    return {"seq": seq, "kind": "ok", "value": value}
-
-
 def _encode_reply(reply):
     try:
         return wire.encode(reply)
     except wire.WireError as error:
         message = str(error)
     except BaseException as error:  # noqa: BLE001 - a hostile answer may raise anything
-        message = f"the answer could not be encoded: {_describe(error)}"
+        message = f"the answer could not be encoded: {protocol.describe(error)}"
     return wire.encode({"seq": reply["seq"], "kind": "bad", "message": message})
 
 
@@ -267,20 +212,15 @@ def _serve(requests, responses):
     namespace = module.__dict__
     namespace["__builtins__"] = builtins
     sys.modules["__main__"] = module  # so dataclasses, pickle & co. find the student's module
-    while True:
-        header = _read_exact(requests, HEADER.size)
-        if header is None:
-            return
-        request = wire.decode(_read_exact(requests, HEADER.unpack(header)[0]), MAX_REQUEST)
-        seq, op = request["seq"], request["op"]
-        if op == "exec":
-            reply = {"seq": seq, "kind": "done",
-                     "problem": _run_statement(namespace, request["label"], request["source"])}
-        elif op == "defines":
-            reply = {"seq": seq, "kind": "done", "defined": callable(namespace.get(request["name"]))}
-        else:
-            reply = _call(namespace, seq, request["name"], request["args"], request["kwargs"])
-        _write_frame(responses, _encode_reply(reply))
+    runner = protocol.Runner(namespace)
+    try:
+        while True:
+            request = wire.decode(protocol.read_frame(requests, MAX_REQUEST), MAX_REQUEST)
+            reply = runner.handle(request)
+            reply["seq"] = request["seq"]
+            protocol.write_frame(responses, _encode_reply(reply))
+    except protocol.Closed:
+        return
 
 
 def _child(requests, responses, zygote_pid, memory_mb, cpu_seconds, drop_root, rules):
@@ -295,15 +235,16 @@ def _child(requests, responses, zygote_pid, memory_mb, cpu_seconds, drop_root, r
 # The zygote: fork children on request, kill and reap them, never run student code itself.
 # ---------------------------------------------------------------------------------------------
 
-def _zygote(control_fd, memory_mb, cpu_seconds):
+def _zygote(control_fd, memory_mb, cpu_seconds, preimports):
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     control = socket.socket(fileno=control_fd)
-    try:  # notebooks import pyplot; its first import needs a writable cache, which children lack
-        import matplotlib.pyplot  # noqa: F401
-    except Exception:  # noqa: BLE001 - optional: without it a student's import fails on its own
-        pass
+    for name in preimports:  # once, not per child; pyplot's first import needs a writable cache
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - optional: without it a student's import fails on its own
+            pass
     drop_root = os.geteuid() == 0 and _effective_capabilities() != 0
     rules = _seccomp_rules()
     gc.freeze()  # keep the warm heap out of every child's garbage collections (and copies)
@@ -371,6 +312,6 @@ def _kill(pid, children, exited):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] != ["zygote"] or len(sys.argv) != 5:
-        sys.exit("usage: child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS")
-    _zygote(*(int(argument) for argument in sys.argv[2:]))
+    if sys.argv[1:2] != ["zygote"] or len(sys.argv) < 5:
+        sys.exit("usage: child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS MODULE...")
+    _zygote(*(int(argument) for argument in sys.argv[2:5]), sys.argv[5:])
