@@ -47,7 +47,9 @@ HINTS = Hints({
     "loss_one_term": "only the y log ŷ term is there; add (1 − y) log(1 − ŷ) for the examples labelled 0",
     "loss_mse": "this is the mean squared error; the network is trained with the binary cross-entropy",
     "loss_not_finite": "the loss is nan or infinite: are the arguments in the order compute_loss(Y, Y_hat), "
-                       "labels first, and is Y_hat kept away from exactly 0 and 1?",
+                       "labels first, and is Y_hat clipped to [1e-12, 1 − 1e-12] before the logarithms?",
+    "loss_not_clipped": "for predictions of exactly 0 or 1 the loss should be about 0 when right and large but "
+                        "finite when wrong: clip Y_hat to [1e-12, 1 − 1e-12] before the logarithms",
     # backward_propagation
     "grads_column_major": "rows are examples here: dW2 = A1ᵀ dZ2 / m and dW1 = Xᵀ dZ1 / m (gradients shaped like W)",
     "grads_no_mean": "the gradients must be averaged over the examples: multiply by 1/m with m = Y.shape[0]",

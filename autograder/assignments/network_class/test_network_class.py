@@ -135,6 +135,10 @@ def _loss_case(m, seed, labels_int=False):
     Case("worked_example", "the worked example: y = 1, ŷ = 0.59618",
          lambda: {"Y": np.array([[1.0]]), "Y_hat": np.array([[0.5961799]])}),
     _loss_case(10, 1), _loss_case(1, 2), _loss_case(200, 3, labels_int=True),
+    Case("certain_and_right", "predictions of exactly 1 and 0, all right: the loss is about 0",
+         lambda: {"Y": np.array([[1.0], [0.0]]), "Y_hat": np.array([[1.0], [0.0]])}, settings={"within": (0, 1e-6)}),
+    Case("certain_and_wrong", "a prediction of exactly 0 for label 1: a large loss, but finite",
+         lambda: {"Y": np.array([[1.0]]), "Y_hat": np.array([[0.0]])}, settings={"within": (5, 100)}),
 ])
 def test_compute_loss(student, reference, case):
     Y, Y_hat = case.inputs()["Y"], case.inputs()["Y_hat"]
@@ -142,6 +146,11 @@ def test_compute_loss(student, reference, case):
     got = as_number(network(student, p).call("compute_loss", Y, Y_hat), "the loss")
     if not np.isfinite(got):
         raise M.HINTS.mistake("loss_not_finite")
+    if "within" in case.settings:  # clipping at 1e-12, 1e-15 or 1e-7 are all fine here
+        low, high = case.settings["within"]
+        if not low <= got <= high:
+            raise M.HINTS.mistake("loss_sign" if -high <= got <= -low else "loss_not_clipped")
+        return
     expected = network(reference, p).call("compute_loss", Y, Y_hat)
     expect_close(got, expected, "the loss", wrong=M.wrong_losses(Y, Y_hat), hint=M.HINTS,
                  fallback="the loss is wrong: L = −(1/m) Σ [y log ŷ + (1 − y) log(1 − ŷ)], m = Y.shape[0]")
