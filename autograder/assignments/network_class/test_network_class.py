@@ -223,9 +223,11 @@ def test_update_parameters(student, reference, case):
 
 # ----------------------------------------------------------------------------- train
 
-# Four hidden units train reliably from any small start on these blobs (two can stall near
-# 77%); the grader starts every student from the same seeded weights of scale 0.01.
-BLOBS_M, BLOBS_N_H, BLOBS_EPOCHS, BLOBS_RATE = 200, 4, 1000, 0.5
+# The grader starts every student from the same seeded weights of scale 0.01. Four hidden units
+# at learning rate 3 cross the plateau at log 2 quickly: measured with the reference, 200 epochs
+# on these 100 blobs reach 100% training accuracy from 2,000 of 2,000 random starts (25 ms).
+# The signature's defaults (1000 epochs at 0.5) stay on the plateau near 55% from every start.
+BLOBS_M, BLOBS_N_H, BLOBS_EPOCHS, BLOBS_RATE = 100, 4, 200, 3.0
 
 
 def _start(n_x, n_h, seed=0) -> dict:
