@@ -17,7 +17,7 @@ from .reference import grade_cells, load_reference
 
 # Piped output (make demo in CI, logs) gets a width that fits the score table.
 console = Console(width=None if sys.stdout.isatty() else 150)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+errors = Console(stderr=True, soft_wrap=not sys.stderr.isatty())  # piped: one line per message
 
 
 def _chosen(args, course: Course, submissions: Path | None = None) -> list[Assignment]:

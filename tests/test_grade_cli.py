@@ -233,7 +233,7 @@ def test_regrading_one_student_keeps_the_whole_class_in_the_reports(graded, assi
     assert "Every student, every assignment" in (course_dir / "reports" / "course.html").read_text(encoding="utf-8")
     shown = run("autograder", "show", assignment.id, "chen", "--reports", str(course_dir / "reports"))
     assert shown.returncode == 0, shown.stderr
-    assert "10.5 / 11" in shown.stdout and "divide the sum by m" in shown.stdout
+    assert "10.5 / 11" in shown.stdout and "the cost must be averaged over the m examples" in shown.stdout
     missing = run("autograder", "show", assignment.id, "nobody", "--reports", str(course_dir / "reports"))
     assert missing.returncode == 2 and "graded: ada" in missing.stderr
 

@@ -135,8 +135,8 @@ def _loss_case(m, seed, labels_int=False):
     Case("worked_example", "the worked example: y = 1, ŷ = 0.59618",
          lambda: {"Y": np.array([[1.0]]), "Y_hat": np.array([[0.5961799]])}),
     _loss_case(10, 1), _loss_case(1, 2), _loss_case(200, 3, labels_int=True),
-    Case("certain_and_right", "predictions of exactly 1 and 0, all right: the loss is about 0",
-         lambda: {"Y": np.array([[1.0], [0.0]]), "Y_hat": np.array([[1.0], [0.0]])}, settings={"within": (0, 1e-6)}),
+    Case("certain_and_right", "predictions of exactly 1 and 0 where they are right cost about nothing",
+         lambda: {"Y": np.array([[1.0], [0.0], [1.0]]), "Y_hat": np.array([[1.0], [0.0], [0.5]])}),
     Case("certain_and_wrong", "a prediction of exactly 0 for label 1: a large loss, but finite",
          lambda: {"Y": np.array([[1.0]]), "Y_hat": np.array([[0.0]])}, settings={"within": (5, 100)}),
 ])
