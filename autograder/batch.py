@@ -12,7 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.util
 import os
+import resource
 import shutil
+import signal
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -32,29 +34,56 @@ from .sandbox import Sandbox, SandboxError
 from . import store
 
 _worker: tuple[AssignmentGrader, Sandbox, Path] | None = None
-
-
 _worker_failure: str | None = None
+SANDBOX_STARTS = 3              # a sandbox start that fails is tried again before giving up
+TRUSTED_MEMORY_MB = 4096        # the worker itself: the trusted side reads hostile files too
+
+
+class _TrustedOvertime(Exception):
+    """The trusted side spent longer on one submission than any honest one needs."""
 
 
 def _start_worker(grader: AssignmentGrader, isolation: str, submissions_dir: Path) -> None:
-    """Each forked worker reuses the parent's trusted grader and starts its own sandbox. A
-    sandbox that cannot start is reported by the first task, in one sentence, not a traceback."""
+    """Each forked worker reuses the parent's trusted grader and starts its own sandbox, with
+    a few tries. A sandbox that cannot start is reported by the first task, in one sentence."""
     global _worker, _worker_failure
-    try:
-        sandbox = grader.sandbox(isolation)
-    except SandboxError as error:
-        _worker_failure = str(error)
+    memory = TRUSTED_MEMORY_MB * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    signal.signal(signal.SIGALRM, _overtime)
+    for _ in range(SANDBOX_STARTS):
+        try:
+            sandbox = grader.sandbox(isolation)
+            break
+        except SandboxError as error:
+            _worker_failure = str(error)
+    else:
         return
+    _worker_failure = None
     multiprocessing.util.Finalize(sandbox, sandbox.close, exitpriority=10)
     _worker = (grader, sandbox, submissions_dir)
 
 
+def _overtime(signum, frame):
+    raise _TrustedOvertime
+
+
 def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
+    """One submission within a deadline of its own: the sandbox bounds the student's code,
+    this bounds everything else (reading, checking) so no submission can hold a worker."""
     if _worker_failure:
         raise GraderFailure(f"the sandbox cannot start: {_worker_failure}")
     grader, sandbox, root = _worker
-    return grader.grade(submission, sandbox, root).to_dict(), sandbox.warning
+    signal.setitimer(signal.ITIMER_REAL, 2 * grader.limits.submission_seconds + 30)
+    try:
+        result = grader.grade(submission, sandbox, root)
+    except (_TrustedOvertime, MemoryError) as error:
+        reason = ("grading this submission took longer than any honest one needs and was stopped"
+                  if isinstance(error, _TrustedOvertime) else "reading this submission needed too much memory")
+        result = SubmissionResult(submission.student_id, grader.assignment.id, "", grader.zero(reason),
+                                  [reason], isolation=sandbox.isolation)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return result.to_dict(), sandbox.warning
 
 
 class GraderFailure(RuntimeError):
