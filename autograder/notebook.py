@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .submissions import UnreadableFile, read_regular
 
-MAX_NOTEBOOK_BYTES = 40 * 2**20   # 30 MB of outputs still fit; parsing 40 MB costs at most ~1 GB
+MAX_NOTEBOOK_BYTES = 40 * 2**20   # 30 MB of outputs fit; the worst 40 MB of JSON parses in 1.5 s, 1.1 GB
 MAX_CELL_CHARS = 200_000
 MAX_CODE_CHARS = 500_000   # in all code cells together; a complete notebook has about 25,000
 MAX_CODE_CELLS = 1_000     # a complete notebook has about 40
@@ -27,7 +27,7 @@ _MAGIC = re.compile(r"^\s*[%!]")
 _DEF = re.compile(r"^[ \t\f]*def[ \t\f]+([A-Za-z_]\w*)[ \t\f]*\(", re.MULTILINE)
 
 
-class NotebookError(UnreadableFile):
+class NotebookError(Exception):
     """The file is not a notebook we can read; the message says why, for the student."""
 
 
@@ -65,8 +65,13 @@ def read_notebook(path: Path, root: Path | None = None) -> list[CodeCell]:
 
     The file must be a regular file of at most MAX_NOTEBOOK_BYTES reached from ``root`` (the
     submissions folder; by default the file's own folder) through no link: see read_regular.
+    Anything unusable, from a link to a file that is not JSON, raises NotebookError.
     """
-    return parse_notebook(read_regular(path, root or Path(path).parent, MAX_NOTEBOOK_BYTES))
+    try:
+        data = read_regular(path, root or Path(path).parent, MAX_NOTEBOOK_BYTES)
+    except UnreadableFile as error:
+        raise NotebookError(str(error)) from None
+    return parse_notebook(data)
 
 
 def parse_notebook(data: bytes) -> list[CodeCell]:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from .config import Assignment, Course
 from .grading import REGISTRY, Grader, run_graders
-from .notebook import locate, read_notebook
+from .notebook import NotebookError, locate, read_notebook
 from .reference import GradeCell, Reference, grade_cells, load_reference
 from .results import CaseResult, ExerciseResult, SubmissionResult
 from .sandbox import Sandbox
-from .submissions import Submission, UnreadableFile, safe_name
+from .submissions import Submission, safe_name
 
 
 def graders_for(assignment: Assignment) -> dict[str, Grader]:
@@ -53,7 +53,7 @@ class AssignmentGrader:
         problems = list(submission.problems)
         try:
             cells = read_notebook(submission.notebook, submission.root) if submission.notebook else None
-        except UnreadableFile as error:
+        except NotebookError as error:
             problems.append(str(error))
             cells = None
         if cells is None:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 MAX_TEXT = 300       # characters of one hint, description, problem or notebook path
 MAX_PROBLEMS = 20    # problems listed per submission; the last says how many more there were
+_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}   # Unicode categories that hide or reorder text
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -21,8 +22,7 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     line/paragraph separator characters except newlines and tabs; applying it twice changes nothing."""
     if len(text) > limit:
         text = text[:limit - 1] + "…"
-    return "".join(char for char in text
-                   if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+    return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in _HIDDEN)
 
 
 def _capped(problems: list[str]) -> list[str]:

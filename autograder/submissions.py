@@ -85,29 +85,34 @@ def read_regular(path: Path, root: Path, limit: int) -> bytes:
     if not parts or ".." in parts:
         raise UnreadableFile(f"{safe_name(path.name)} is not inside the submissions folder")
     label = "/".join(map(safe_name, parts[1:] or parts))   # the student folder is not news to them
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        for depth, part in enumerate(parts):
-            kind = stat.S_IFDIR if depth < len(parts) - 1 else stat.S_IFREG
-            _require(os.stat(part, dir_fd=fd, follow_symlinks=False), kind, label)
-            inner = os.open(part, _DIRECTORY if kind == stat.S_IFDIR else _FILE, dir_fd=fd)
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for depth, part in enumerate(parts):
+                kind = stat.S_IFDIR if depth < len(parts) - 1 else stat.S_IFREG
+                _require(os.stat(part, dir_fd=fd, follow_symlinks=False), kind, label)
+                inner = os.open(part, _DIRECTORY if kind == stat.S_IFDIR else _FILE, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+                _require(os.fstat(fd), kind, label)
+            return _read_at_most(fd, limit, label)
+        finally:
             os.close(fd)
-            fd = inner
-            _require(os.fstat(fd), kind, label)
-        size = os.fstat(fd).st_size
-        if size > limit:
-            raise UnreadableFile(f"{label} is {_size(size)}, more than the {_size(limit)} limit")
-        chunks, left = [], limit + 1     # the file may grow after fstat: the read is the bound
-        while left and (chunk := os.read(fd, min(left, 2**20))):
-            chunks.append(chunk)
-            left -= len(chunk)
-        if not left:
-            raise UnreadableFile(f"{label} is more than the {_size(limit)} limit")
-        return b"".join(chunks)
     except OSError as error:
         raise UnreadableFile(f"{label} could not be read ({error.strerror or type(error).__name__})") from None
-    finally:
-        os.close(fd)
+
+
+def _read_at_most(fd: int, limit: int, label: str) -> bytes:
+    size = os.fstat(fd).st_size
+    if size > limit:
+        raise UnreadableFile(f"{label} is {_size(size)}, more than the {_size(limit)} limit")
+    chunks, left = [], limit + 1     # the file may grow after fstat: the read is the bound
+    while left and (chunk := os.read(fd, min(left, 2**20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    if not left:
+        raise UnreadableFile(f"{label} is more than the {_size(limit)} limit")
+    return b"".join(chunks)
 
 
 @dataclass

@@ -78,6 +78,8 @@ def test_no_link_is_followed_at_any_level_below_the_root(tmp_path):
     (tmp_path / "root" / "mal" / "shallow_network").symlink_to(real)
     with pytest.raises(UnreadableFile, match="symbolic link"):
         read_regular(tmp_path / "root" / "mal" / "shallow_network" / NB, tmp_path / "root", 1000)
+    with pytest.raises(UnreadableFile, match="could not be read"):
+        read_regular(tmp_path / "gone" / "ada" / NB, tmp_path / "gone", 1000)
     for outside in (tmp_path / "elsewhere" / "ada" / "shallow_network" / NB,
                     tmp_path / "root" / ".." / "elsewhere" / "ada" / "shallow_network" / NB):
         with pytest.raises(UnreadableFile, match="not inside the submissions folder"):
@@ -89,7 +91,7 @@ def test_sizes_are_checked_before_reading(tmp_path):
     with open(path, "wb") as handle:
         handle.truncate(250 * 2**20)             # sparse: the old reader spent a minute and 6 GB on this
     started = time.perf_counter()
-    with pytest.raises(UnreadableFile, match="is 250 MB, more than the 40 MB limit"):
+    with pytest.raises(NotebookError, match="is 250 MB, more than the 40 MB limit"):
         read_notebook(path, tmp_path)
     assert time.perf_counter() - started < 1
     small = path.with_name("small")
