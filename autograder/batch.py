@@ -13,7 +13,6 @@ import multiprocessing
 import multiprocessing.util
 import os
 import resource
-import shutil
 import signal
 import traceback
 from collections.abc import Iterator
@@ -26,9 +25,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .config import Assignment, Course
-from .feedback import path_part
+from .feedback import path_part, write_atomic
+from .notebook import MAX_NOTEBOOK_BYTES
 from .pipeline import AssignmentGrader
-from .submissions import Submission, find_submissions
+from .submissions import Submission, UnreadableFile, find_submissions, read_regular
 from .results import SubmissionResult
 from .sandbox import Sandbox, SandboxError
 from . import store
@@ -187,12 +187,19 @@ def describe_layout(submissions_dir: Path, assignment: Assignment) -> str:
 
 def _keep_for_formgrader(submission: Submission, autograded: Path, assignment: Assignment) -> None:
     """nbgrader's layout, autograded/<student>/<assignment>/<notebook>, beside the gradebook:
-    formgrader opens the graded notebook from there (scores come from the gradebook)."""
+    formgrader opens the graded notebook from there (scores come from the gradebook).
+    The copy is made from bytes read as the worker read them (a regular file below the
+    submissions folder, size-bounded, no link followed) and written by us with mode 0644;
+    a file that fails those checks is not kept, and its result already says why."""
     if submission.notebook is None:
+        return
+    try:
+        data = read_regular(submission.notebook, submission.root, MAX_NOTEBOOK_BYTES)
+    except UnreadableFile:
         return
     folder = autograded / path_part(submission.student_id) / assignment.id
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(submission.notebook, folder / assignment.notebook)
+    write_atomic(folder / assignment.notebook, data)
 
 
 def _progress(console: Console) -> Progress:

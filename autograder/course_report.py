@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from . import gradebook
 from .config import Assignment, Course
-from .feedback import format_points, html_page
-from .report import _spreadsheet_safe
+from .feedback import format_points, html_page, write_atomic
+from .report import spreadsheet_safe
 
 
 def write_course_report(course: Course, gradebook_path: Path, out_dir: Path) -> Path:
@@ -29,9 +29,9 @@ def write_course_report(course: Course, gradebook_path: Path, out_dir: Path) -> 
     graded = [a for a in course.assignments if any(a.id in row for row in finals.values())]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_csv(out_dir / "scores.csv", finals, graded)
+    write_atomic(out_dir / "scores.csv", _scores_csv(finals, graded).encode("utf-8"))
     page = out_dir / "course.html"
-    page.write_text(_course_html(course, finals, graded), encoding="utf-8")
+    write_atomic(page, _course_html(course, finals, graded).encode("utf-8"))
     return page
 
 
@@ -39,16 +39,16 @@ def _total(row: dict[str, float]) -> float:
     return round(sum(row.values()), 2)
 
 
-def _write_csv(path: Path, finals: dict[str, dict[str, float]], graded: list[Assignment]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", *(a.id for a in graded), "total", "max"])
-        maximum = sum(a.total_points for a in graded)
-        for student in sorted(finals):
-            row = finals[student]
-            writer.writerow([_spreadsheet_safe(student),
-                             *(format_points(row[a.id]) if a.id in row else "" for a in graded),
-                             format_points(_total(row)), format_points(maximum)])
+def _scores_csv(finals: dict[str, dict[str, float]], graded: list[Assignment]) -> str:
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(["student_id", *(a.id for a in graded), "total", "max"])
+    maximum = sum(a.total_points for a in graded)
+    for student in sorted(finals):
+        row = finals[student]
+        writer.writerow([spreadsheet_safe(student), *(format_points(row[a.id]) if a.id in row else "" for a in graded),
+                         format_points(_total(row)), format_points(maximum)])
+    return handle.getvalue()
 
 
 def distributions_png(finals: dict[str, dict[str, float]], graded: list[Assignment]) -> bytes:

@@ -8,6 +8,8 @@ could not run anything.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from html import escape
 from pathlib import Path
 
@@ -73,8 +75,25 @@ def write_feedback(result: SubmissionResult, out_dir: Path, assignment_title: st
     if not target.resolve().is_relative_to(out_dir.resolve()):  # e.g. a symlinked student folder
         raise ValueError(f"feedback for {result.student_id!r} would be written outside {out_dir}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(feedback_html(result, assignment_title), encoding="utf-8")
+    write_atomic(target, feedback_html(result, assignment_title).encode("utf-8"))
     return target
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """path holds data (mode 0644), or keeps what it held: never half a page, never through a link.
+
+    A temporary file in the same folder is renamed over path, so a reader (or a run killed
+    midway) sees the old or the new file, and a link planted at path is replaced, not followed.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o644)
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def path_part(name: str) -> str:

@@ -15,10 +15,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_NOTEBOOK_BYTES = 256 * 2**20
+from .submissions import UnreadableFile, read_regular
+
+MAX_NOTEBOOK_BYTES = 40 * 2**20   # 30 MB of outputs fit; the worst 40 MB of JSON parses in 1.5 s, 1.1 GB
 MAX_CELL_CHARS = 200_000
+MAX_CODE_CHARS = 500_000   # in all code cells together; a complete notebook has about 25,000
+MAX_CODE_CELLS = 1_000     # a complete notebook has about 40
 _MAGIC = re.compile(r"^\s*[%!]")
-_DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+# Indentation only ([ \t\f], never \s): a `\s*` that may cross newlines makes the search
+# quadratic on a cell of blank lines.
+_DEF = re.compile(r"^[ \t\f]*def[ \t\f]+([A-Za-z_]\w*)[ \t\f]*\(", re.MULTILINE)
 
 
 class NotebookError(Exception):
@@ -54,17 +60,24 @@ def _text(source) -> str:
     return ""
 
 
-def read_notebook(path: Path) -> list[CodeCell]:
-    """The code cells of a notebook file (nbformat 3 or 4), outputs ignored."""
+def read_notebook(path: Path, root: Path | None = None) -> list[CodeCell]:
+    """The code cells of a notebook file (nbformat 3 or 4), outputs ignored.
+
+    The file must be a regular file of at most MAX_NOTEBOOK_BYTES reached from ``root`` (the
+    submissions folder; by default the file's own folder) through no link: see read_regular.
+    Anything unusable, from a link to a file that is not JSON, raises NotebookError.
+    """
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise NotebookError(f"the notebook could not be opened ({error.strerror})") from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"the notebook is {size // 2**20} MB, more than the "
-                            f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit; clear its outputs")
+        data = read_regular(path, root or Path(path).parent, MAX_NOTEBOOK_BYTES)
+    except UnreadableFile as error:
+        raise NotebookError(str(error)) from None
+    return parse_notebook(data)
+
+
+def parse_notebook(data: bytes) -> list[CodeCell]:
+    """The code cells of a notebook's bytes; anything that is not a notebook raises NotebookError."""
     try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(data)
     except (ValueError, RecursionError):
         raise NotebookError("the file is not a valid notebook (it is not JSON); "
                             "download it again from Jupyter with File > Save") from None
@@ -73,7 +86,7 @@ def read_notebook(path: Path) -> list[CodeCell]:
     cells = document.get("cells")
     if cells is None and isinstance(document.get("worksheets"), list):  # nbformat 3
         cells = [c for sheet in document["worksheets"] if isinstance(sheet, dict)
-                 for c in sheet.get("cells", [])]
+                 and isinstance(sheet.get("cells"), list) for c in sheet["cells"]]
     if not isinstance(cells, list):
         raise NotebookError("the file is JSON but has no notebook cells")
     code = []
@@ -112,13 +125,18 @@ class Located:
 def locate(cells: list[CodeCell]) -> Located:
     """Pick the definitions out of each cell; a cell that does not parse is reported, not fatal."""
     located = Located([], [], set())
-    for cell in cells:
-        if cell.is_test:
-            continue
+    budget = MAX_CODE_CHARS     # locating costs about 8 s per million characters of code
+    for count, cell in enumerate((cell for cell in cells if not cell.is_test), start=1):
         if len(cell.source) > MAX_CELL_CHARS:
             located.problems.append(f"{cell.label} is longer than {MAX_CELL_CHARS} characters "
                                     "and was skipped")
             continue
+        if count > MAX_CODE_CELLS or len(cell.source) > budget:
+            located.problems.append(f"{cell.label} and the cells after it were not run: a notebook may "
+                                    f"have at most {MAX_CODE_CELLS} code cells and {MAX_CODE_CHARS} "
+                                    "characters of code")
+            break
+        budget -= len(cell.source)
         # Magics and shell escapes become blank lines so line numbers stay right.
         source = "\n".join("" if _MAGIC.match(line) else line for line in cell.source.splitlines())
         try:

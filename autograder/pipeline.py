@@ -15,7 +15,7 @@ from .notebook import NotebookError, locate, read_notebook
 from .reference import GradeCell, Reference, grade_cells, load_reference
 from .results import CaseResult, ExerciseResult, SubmissionResult
 from .sandbox import Sandbox
-from .submissions import Submission
+from .submissions import Submission, safe_name
 
 
 def graders_for(assignment: Assignment) -> dict[str, Grader]:
@@ -56,24 +56,26 @@ class AssignmentGrader:
                 for name, grader in self.graders.items()]
 
     def grade(self, submission: Submission, sandbox: Sandbox, relative_to: Path) -> SubmissionResult:
+        """Never raises for anything in the submission: an unusable file is a problem and 0."""
         started = time.perf_counter()
-        result = SubmissionResult(submission.student_id, self.assignment.id,
-                                  str(submission.notebook.relative_to(relative_to)) if submission.notebook else "",
-                                  problems=list(submission.problems), isolation=sandbox.isolation)
+        problems = list(submission.problems)
         try:
-            cells = read_notebook(submission.notebook) if submission.notebook else None
+            cells = read_notebook(submission.notebook, submission.root) if submission.notebook else None
         except NotebookError as error:
-            result.problems.append(str(error))
+            problems.append(str(error))
             cells = None
         if cells is None:
-            result.exercises = self.zero(result.problems[-1])
+            exercises = self.zero(problems[-1])
         else:
             located = locate(cells)
-            result.problems.extend(located.problems)
+            problems.extend(located.problems)
             with sandbox.open(located.statements) as student:
-                result.problems.extend(f"{label}: {text}" for label, text in student.load_problems.items())
-                result.exercises = run_graders(self.graders, self.grade_ids, self.points,
-                                               student, self.reference)
+                problems.extend(f"{label}: {text}" for label, text in student.load_problems.items())
+                exercises = run_graders(self.graders, self.grade_ids, self.points, student, self.reference)
+        # Built once everything is in: construction bounds and cleans every student-made text.
+        notebook = submission.notebook.relative_to(relative_to).parts if submission.notebook else ()
+        result = SubmissionResult(submission.student_id, self.assignment.id, "/".join(map(safe_name, notebook)),
+                                  exercises, problems, isolation=sandbox.isolation)
         submitted_at = submission.submitted_at
         if submitted_at:
             result.submitted_at = submitted_at.isoformat()

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .config import Assignment
-from .feedback import format_points, html_page, score_class
+from .feedback import format_points, html_page, score_class, write_atomic
 from .results import SubmissionResult
 
 TOP_MISTAKES = 10
@@ -105,10 +105,10 @@ def write_class_report(results: list[SubmissionResult], out_dir: Path, assignmen
     folder.mkdir(parents=True, exist_ok=True)
     stats = class_stats(results, assignment)
     png = histogram_png(list(stats.totals.values()), assignment)
-    (folder / "histogram.png").write_bytes(png)
-    _write_csv(folder / "scores.csv", results, assignment)
+    write_atomic(folder / "histogram.png", png)
+    write_atomic(folder / "scores.csv", _scores_csv(results, assignment).encode("utf-8"))
     page = folder / "report.html"
-    page.write_text(_report_html(stats, assignment, png), encoding="utf-8")
+    write_atomic(page, _report_html(stats, assignment, png).encode("utf-8"))
     return page
 
 
@@ -147,17 +147,18 @@ def histogram_png(totals: list[float], assignment: Assignment) -> bytes:
     return buffer.getvalue()
 
 
-def _write_csv(path: Path, results: list[SubmissionResult], assignment: Assignment) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", *assignment.exercises, "total"])
-        for result in sorted(results, key=lambda r: r.student_id):
-            points = exercise_points(result, assignment)
-            writer.writerow([_spreadsheet_safe(result.student_id), *map(format_points, points.values()),
-                             format_points(sum(points.values()))])
+def _scores_csv(results: list[SubmissionResult], assignment: Assignment) -> str:
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(["student_id", *assignment.exercises, "total"])
+    for result in sorted(results, key=lambda r: r.student_id):
+        points = exercise_points(result, assignment)
+        writer.writerow([spreadsheet_safe(result.student_id), *map(format_points, points.values()),
+                         format_points(sum(points.values()))])
+    return handle.getvalue()
 
 
-def _spreadsheet_safe(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
     """A student id (a folder name) that a spreadsheet would run as a formula gets a leading '."""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

@@ -3,10 +3,34 @@ as JSON and feed the gradebook, the feedback pages and the class report.
 
 Every text in here is safe to show the student: case descriptions and hints come from the
 graders, problems from the trusted side. No hidden input or expected value is ever stored.
+Texts may still quote the student (their code, their answer, their file names), so a
+SubmissionResult bounds and cleans them whenever one is built: in the worker, and again when
+its dict comes back (from_dict).
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field
+
+MAX_TEXT = 300       # characters of one hint, description, problem or notebook path
+MAX_PROBLEMS = 20    # problems listed per submission; the last says how many more there were
+_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}   # Unicode categories that hide or reorder text
+
+
+def clean_text(text: str, limit: int = MAX_TEXT) -> str:
+    """text cut to ``limit`` characters ("…" marks the cut), without control, format or
+    line/paragraph separator characters except newlines and tabs; applying it twice changes nothing."""
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in _HIDDEN)
+
+
+def _capped(problems: list[str]) -> list[str]:
+    """At most MAX_PROBLEMS cleaned problems, the last one saying how many were left out."""
+    if len(problems) <= MAX_PROBLEMS:
+        return [clean_text(problem) for problem in problems]
+    return [*map(clean_text, problems[:MAX_PROBLEMS - 1]),
+            f"… and {len(problems) - MAX_PROBLEMS + 1} more problems"]
 
 
 @dataclass
@@ -51,6 +75,15 @@ class SubmissionResult:
     isolation: str = ""    # "bubblewrap" or "none" (rlimits + seccomp only)
     submitted_at: str = "" # ISO time from nbgrader's timestamp.txt, "" when unknown
     late_penalty: float = 0.0  # points taken off for lateness (course.yaml late_policy)
+
+    def __post_init__(self) -> None:
+        """The boundary: every text a student could influence is bounded and cleaned here."""
+        self.notebook = clean_text(self.notebook)
+        self.problems = _capped(self.problems)
+        for exercise in self.exercises:
+            for case in exercise.cases:
+                case.description, case.hint, case.mistake = map(clean_text, (case.description, case.hint,
+                                                                             case.mistake))
 
     @property
     def score(self) -> float:

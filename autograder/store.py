@@ -7,11 +7,9 @@ written atomically: a run killed midway leaves each one old or new, never half w
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from .feedback import path_part
+from .feedback import path_part, write_atomic
 from .results import SubmissionResult
 
 
@@ -23,10 +21,7 @@ def save(result: SubmissionResult, reports_dir: Path) -> Path:
     folder = results_dir(reports_dir, result.assignment)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{path_part(result.student_id)}.json"
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(result.to_dict(), out, ensure_ascii=False)
-    os.replace(temporary, target)
+    write_atomic(target, json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8"))
     return target
 
 
