@@ -396,6 +396,17 @@ def run_case(test: Callable, student: Student, reference: Any, case: Case, exerc
     return CaseResult(case.id, case.description, case.weight, True)
 
 
+def _root_causes(graders: dict[str, Grader], exercise: str, results: dict[str, ExerciseResult]) -> list[str]:
+    """The failing exercises ``exercise`` relies on whose own dependencies all pass: the ones to
+    fix first (a broken sigmoid, not the forward pass that merely calls it)."""
+    def failing(name: str) -> bool:
+        return name in results and results[name].first_failure is not None
+
+    used = depends_on(graders, exercise)
+    return [name for name in graders if name in used and failing(name)
+            and not any(failing(deeper) for deeper in depends_on(graders, name))]
+
+
 def run_graders(graders: dict[str, Grader], grade_ids: dict[str, str], points: dict[str, float],
                 student: Student, reference: Any, only: str | None = None) -> list[ExerciseResult]:
     """Every case of every exercise (or of ``only``), in order."""
@@ -406,9 +417,9 @@ def run_graders(graders: dict[str, Grader], grade_ids: dict[str, str], points: d
         result = ExerciseResult(name, grade_ids[name], points[name])
         for case in graded.cases:
             result.cases.append(run_case(graded.test, student, reference, case, name))
-        broken = [used for used in graded.uses if used in results and results[used].first_failure]
+        broken = _root_causes(graders, name, results)
         if broken:
-            note = (f" ({name} calls your {' and '.join(broken)}, which "
+            note = (f" ({name} relies on your {' and '.join(broken)}, which "
                     f"{'has' if len(broken) == 1 else 'have'} failing checks: fix that first)")
             for case in result.cases:
                 if not case.passed:

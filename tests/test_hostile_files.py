@@ -27,6 +27,12 @@ NB = "shallow_network.ipynb"
 SOLUTION = COURSE_ROOT / "solutions" / "shallow_network" / NB
 
 
+@pytest.fixture(scope="module")
+def assignment(course):
+    """Reading files is the same for every assignment: these tests use the first."""
+    return course.assignment("shallow_network")
+
+
 def within(seconds: float, function, *args):
     """function(*args), failing (instead of hanging the suite) if it takes longer than seconds."""
     box: dict = {}
@@ -241,7 +247,8 @@ def test_pages_are_replaced_atomically_and_never_through_a_link(tmp_path):
 
 # --- through the real pipeline ---------------------------------------------------------------
 
-def test_a_notebook_linked_to_the_solution_earns_nothing(grader, sandbox, tmp_path, assignment):
+def test_a_notebook_linked_to_the_solution_earns_nothing(graders, tmp_path, assignment):
+    grader, sandbox = graders[assignment.id]
     folder = student(tmp_path)
     (folder / NB).symlink_to(SOLUTION)
     result = grader.grade(Submission("ada", folder, folder / NB), sandbox, tmp_path)   # chosen anyway

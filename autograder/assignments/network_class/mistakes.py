@@ -118,9 +118,9 @@ def wrong_forwards(X, p) -> dict:
 
 @per_inputs
 def wrong_losses(Y, Y_hat) -> dict:
-    m = Y.shape[0]
-    total = -np.sum(Y * np.log(Y_hat) + (1 - Y) * np.log(1 - Y_hat))
-    return {"loss_no_mean": total, "loss_sign": -total / m, "loss_one_term": -np.sum(Y * np.log(Y_hat)) / m,
+    m, P = Y.shape[0], np.clip(Y_hat, 1e-12, 1 - 1e-12)  # clipped as the reference does
+    total = -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+    return {"loss_no_mean": total, "loss_sign": -total / m, "loss_one_term": -np.sum(Y * np.log(P)) / m,
             "loss_mse": np.mean((Y_hat - Y) ** 2), "loss_mse@half": np.mean((Y_hat - Y) ** 2) / 2}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.grading import (Case, Mistake, as_array, as_number, close, expect_all, expect_close,
+from autograder.grading import (Case, Mistake, as_array, as_number, close, diagnose, expect_all, expect_close,
                                 expect_dict, expect_labels, expect_random_weights, grader, numerical_gradient)
 
 from . import cases as C
@@ -118,6 +118,8 @@ def test_forward_propagation(student, reference, case):
     expect_dict(cache, CACHE_KEYS, "self.cache")
     right = trusted.get("cache")
     for key in CACHE_KEYS:
+        if key != "X" and np.shape(cache[key]) == np.shape(right[key])[::-1] != np.shape(right[key]):
+            raise M.HINTS.mistake("forward_column_major")
         swapped = {f"cache_keys_swapped@{other}": right[other] for other in CACHE_KEYS
                    if other != key and np.shape(right[other]) == np.shape(right[key])}
         expect_close(cache[key], right[key], f"self.cache['{key}']", wrong=swapped, hint=M.HINTS)
@@ -149,7 +151,8 @@ def test_compute_loss(student, reference, case):
     if "within" in case.settings:  # clipping at 1e-12, 1e-15 or 1e-7 are all fine here
         low, high = case.settings["within"]
         if not low <= got <= high:
-            raise M.HINTS.mistake("loss_sign" if -high <= got <= -low else "loss_not_clipped")
+            known = diagnose(got, M.wrong_losses(Y, Y_hat), M.HINTS, "")
+            raise known if known.key else M.HINTS.mistake("loss_sign" if -high <= got <= -low else "loss_not_clipped")
         return
     expected = network(reference, p).call("compute_loss", Y, Y_hat)
     expect_close(got, expected, "the loss", wrong=M.wrong_losses(Y, Y_hat), hint=M.HINTS,
