@@ -176,7 +176,22 @@ def _matches(got: Any, expected: Any) -> bool:
     try:
         return close(got, expected)
     except Mistake:
+        return _same_non_finite(got, expected)
+
+
+def _same_non_finite(got: Any, expected: Any) -> bool:
+    """A known wrong answer may itself hold nan or inf (an overflow, log(0)): a student's answer
+    matches it when its nan and inf sit in the same places and the other entries are close."""
+    try:
+        expected = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
         return False
+    if np.all(np.isfinite(expected)) or not isinstance(got, (np.ndarray, float)):
+        return False
+    got = np.asarray(got)
+    if got.shape != expected.shape or got.dtype.kind not in "fiub":
+        return False
+    return bool(np.allclose(got.astype(float), expected, rtol=RTOL, atol=ATOL, equal_nan=True))
 
 
 # ----------------------------------------------------------------------------- checking answers
