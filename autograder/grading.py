@@ -254,8 +254,11 @@ def expect_all(got: dict, expected: dict, wrong: dict[str, dict], hint: Callable
 
     def right(key):
         value = got[key]
-        return (isinstance(value, np.ndarray) and value.shape == np.shape(expected[key])
-                and close(value, expected[key], key, rtol, atol))
+        try:
+            return (isinstance(value, np.ndarray) and value.shape == np.shape(expected[key])
+                    and close(value, expected[key], key, rtol, atol))
+        except Mistake:  # nan or inf: a known mistake may explain it, so diagnose before saying so
+            return False
     if all(right(key) for key in keys):
         return
     mistake = diagnose({key: got[key] for key in keys}, wrong, hint, "")

@@ -3,7 +3,7 @@ answer overflows: a softmax without its max-shift gives nan, a loss without its 
 import numpy as np
 import pytest
 
-from autograder.grading import Hints, Mistake, diagnose, expect_close
+from autograder.grading import Hints, Mistake, diagnose, expect_all, expect_close
 
 HINTS = Hints({"no_shift": "subtract each row's max", "no_clip": "clip before the log", "other": "other"})
 
@@ -34,4 +34,16 @@ def test_expect_close_names_the_overflowing_mistake_instead_of_only_saying_nan()
     with pytest.raises(Mistake, match="nan or inf") as unnamed:
         expect_close(np.array([0.2, np.nan]), expected, "the answer", wrong={"no_shift": np.array([np.nan, 0.8])},
                      hint=HINTS)
+    assert unnamed.value.key == ""
+
+
+def test_expect_all_diagnoses_a_set_of_arrays_that_overflowed():
+    expected = {"W": np.array([1.0, 2.0]), "b": np.array([0.5])}
+    diverged = {"W": np.array([np.nan, np.nan]), "b": np.array([np.nan])}
+    with pytest.raises(Mistake) as named:
+        expect_all({k: v.copy() for k, v in diverged.items()}, expected, {"no_shift": diverged}, HINTS,
+                   fallback=lambda key: f"{key} is wrong")
+    assert named.value.key == "no_shift"
+    with pytest.raises(Mistake, match="nan or inf") as unnamed:
+        expect_all(diverged, expected, {}, HINTS, fallback=lambda key: f"{key} is wrong")
     assert unnamed.value.key == ""
