@@ -176,7 +176,22 @@ def _matches(got: Any, expected: Any) -> bool:
     try:
         return close(got, expected)
     except Mistake:
+        return _same_non_finite(got, expected)
+
+
+def _same_non_finite(got: Any, expected: Any) -> bool:
+    """A known wrong answer may itself hold nan or inf (an overflow, log(0)): a student's answer
+    matches it when its nan and inf sit in the same places and the other entries are close."""
+    try:
+        expected = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
         return False
+    if np.all(np.isfinite(expected)) or not isinstance(got, (np.ndarray, float)):
+        return False
+    got = np.asarray(got)
+    if got.shape != expected.shape or got.dtype.kind not in "fiub":
+        return False
+    return bool(np.allclose(got.astype(float), expected, rtol=RTOL, atol=ATOL, equal_nan=True))
 
 
 # ----------------------------------------------------------------------------- checking answers
@@ -239,8 +254,11 @@ def expect_all(got: dict, expected: dict, wrong: dict[str, dict], hint: Callable
 
     def right(key):
         value = got[key]
-        return (isinstance(value, np.ndarray) and value.shape == np.shape(expected[key])
-                and close(value, expected[key], key, rtol, atol))
+        try:
+            return (isinstance(value, np.ndarray) and value.shape == np.shape(expected[key])
+                    and close(value, expected[key], key, rtol, atol))
+        except Mistake:  # nan or inf: a known mistake may explain it, so diagnose before saying so
+            return False
     if all(right(key) for key in keys):
         return
     mistake = diagnose({key: got[key] for key in keys}, wrong, hint, "")

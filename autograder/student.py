@@ -72,6 +72,11 @@ class Student(Protocol):
     def call_mutating(self, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
         """Like :meth:`call`, plus the arguments as the call left them: (answer, args, kwargs)."""
 
+    def call_strict(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """Like :meth:`call`, but NumPy's floating-point warnings (overflow, division by zero,
+        invalid value) raise FloatingPointError inside the call, so a grader can require code
+        that stays silent (a StudentRaised whose message starts with 'FloatingPointError')."""
+
     def new(self, class_name: str, *args: Any, **kwargs: Any) -> StudentObject:
         """An object made by the student's constructor, ``class_name(*args, **kwargs)``."""
 

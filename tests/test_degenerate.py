@@ -66,6 +66,9 @@ class DegenerateStudent:
     def call_mutating(self, function: str, *args, **kwargs):
         return degenerate(self._real.call_mutating(function, *args, **kwargs), self._mode, args)
 
+    def call_strict(self, function: str, *args, **kwargs):
+        return degenerate(self._real.call_strict(function, *args, **kwargs), self._mode, args)
+
     def new(self, class_name: str, *args, **kwargs):
         return DegenerateObject(self._real.new(class_name, *args, **kwargs), self._mode)
 

@@ -127,6 +127,27 @@ def test_call_mutating_reads_back_arguments_changed_in_place(notebook):
         assert answer == "done" and np.array_equal(args[0][0], [0.5, 0.5]) and kwargs == {"log": [2]}
 
 
+def test_call_strict_turns_numpy_warnings_into_errors_for_that_call_only(notebook):
+    with notebook("""
+            import numpy as np
+            def plain_sigmoid(Z):
+                return 1 / (1 + np.exp(-Z))
+            def stable_sigmoid(Z):
+                t = np.exp(-np.abs(Z))
+                return np.where(Z >= 0, 1 / (1 + t), t / (1 + t))
+            def log_of(x):
+                return np.log(x)
+            """) as student, np.errstate(all="ignore"):  # as graders run: strict wins over this
+        Z = np.array([-1000.0, 0.0, 1000.0])
+        assert np.array_equal(student.call("plain_sigmoid", Z), [0.0, 0.5, 1.0])
+        with pytest.raises(StudentRaised, match="^FloatingPointError: overflow"):
+            student.call_strict("plain_sigmoid", Z)
+        with pytest.raises(StudentRaised, match="^FloatingPointError: divide by zero"):
+            student.call_strict("log_of", np.zeros(2))
+        assert np.array_equal(student.call_strict("stable_sigmoid", Z), [0.0, 0.5, 1.0])  # underflow is quiet
+        assert np.array_equal(student.call("plain_sigmoid", Z), [0.0, 0.5, 1.0])  # the next call is not strict
+
+
 def test_generators_become_bounded_lists(notebook):
     with notebook(COUNTER, """
             import itertools

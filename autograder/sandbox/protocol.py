@@ -9,11 +9,13 @@ child and InProcessStudent alike, so both give the same answers.
 
 Requests (a ``seq`` number is added by the sandbox's session):
 ``exec`` label, source · ``defines`` name · ``call`` name, target (None for a function, else an
-object handle), args, kwargs, mutating · ``new`` name, handle, args, kwargs · ``bare`` name,
-handle, state, aliases · ``get`` target, name · ``set`` target, name, value.
+object handle), args, kwargs, mutating, strict (NumPy's floating-point warnings raise) · ``new``
+name, handle, args, kwargs · ``bare`` name, handle, state, aliases · ``get`` target, name ·
+``set`` target, name, value.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -28,6 +30,8 @@ import numpy as np
 HEADER = struct.Struct("!Q")
 MAX_MESSAGE = 240
 MAX_ITEMS = 10_000
+#: What a strict call does with NumPy's floating-point warnings: raise them (underflow stays quiet).
+STRICT_ERRORS = {"over": "raise", "divide": "raise", "invalid": "raise"}
 #: Reply kinds of a request that ran student code and gave no answer.
 FAILURES = ("missing", "notimpl", "raised", "bad")
 
@@ -203,7 +207,8 @@ class Runner:
             function = self._attribute(self.objects[request["target"]], name)
         if not callable(function):
             raise _Missing
-        answer = listed(function(*args, **kwargs))
+        with np.errstate(**STRICT_ERRORS) if request.get("strict") else contextlib.nullcontext():
+            answer = listed(function(*args, **kwargs))
         return (answer, args, kwargs) if request["mutating"] else answer
 
     def _class(self, name: str) -> type:

@@ -150,6 +150,9 @@ class Session:
     def call_mutating(self, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
         return self._call(None, function, args, kwargs, mutating=True)
 
+    def call_strict(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self._call(None, function, args, kwargs, mutating=False, strict=True)
+
     def new(self, class_name: str, *args: Any, **kwargs: Any) -> StudentObject:
         return self._make({"op": "new", "name": class_name, "args": list(args), "kwargs": kwargs},
                           f"{class_name}.__init__")
@@ -173,11 +176,12 @@ class Session:
         return StudentObject(self, request["name"], request["handle"])
 
     def _call(self, target: StudentObject | None, name: str, args: tuple, kwargs: dict,
-              mutating: bool) -> Any:
+              mutating: bool, strict: bool = False) -> Any:
         subject = name if target is None else f"{target.class_name}.{name}"
         missing = f"a function named {name}" if target is None else f"a method {subject}"
         return self._ask({"op": "call", "target": None if target is None else target.handle,
-                          "name": name, "args": list(args), "kwargs": kwargs, "mutating": mutating},
+                          "name": name, "args": list(args), "kwargs": kwargs, "mutating": mutating,
+                          "strict": strict},
                          subject, MissingFunction(f"your notebook does not define {missing}"))
 
     def _ask(self, request: dict, subject: str, missing: StudentError) -> Any:
