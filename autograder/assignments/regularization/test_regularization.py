@@ -423,12 +423,16 @@ def test_shift_images(student, reference, case):
 
 # The overfitting split the notebook trains on: 200 training digits with 20% of the labels
 # redrawn, 500 clean validation digits, layers [64, 128, 10], 150 epochs at rate 0.5, seed 0.
-# Measured with the reference over 200 starting seeds (seed = 0 ... 199, which covers every
+# Measured with the reference over 200 starting seeds (seed = 0 ... 199, standing in for every
 # honest order of drawing the start) and three honest ways of drawing the dropout masks
-# (rng.random < keep, rng.binomial, rng.uniform >= rate): see OVERFITTING_MEASURED below.
+# (rng.random < keep; rng.binomial and rng.uniform >= rate, which draw alike): the plain run
+# reached 72.6-78.6% on validation; L2 (lambda 0.01) raised it by 2.4-9.0 points and narrowed
+# the train/validation gap by at least 9.9 points; dropout (rate 0.5) raised it by 2.8-10.0
+# points and narrowed the gap by at least 4.0 points. 600 of 600 regularized runs clear the
+# bars below (a gain of 1 point, a narrowing of 2), each run about 0.13 s in one thread.
 DIGITS_SIZES, DIGITS_EPOCHS, DIGITS_RATE = [64, 128, 10], 150, 0.5
 L2_LAMBDA, DROPOUT_RATE = 0.01, 0.5
-MIN_GAIN, MIN_NARROWING = 0.01, 0.03
+MIN_GAIN, MIN_NARROWING = 0.01, 0.02
 SMALL_SIZES = [10, 16, 8, 3]
 
 
