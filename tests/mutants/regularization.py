@@ -182,13 +182,9 @@ def l2_penalty(weights, l2_lambda):
     for W in weights:
         total += np.sum(W ** 2)
         return l2_lambda / 2 * total""", "l2_one_layer"),
-    Variant("penalty_mean_of_squares", "l2_penalty", _penalty("l2_lambda / 2 * sum(np.mean(W ** 2) for W in weights)"),
-            "l2_mean"),
     # add_l2_gradients
     Variant("l2_gradient_doubled", "add_l2_gradients", _l2_grads("[d + 2 * l2_lambda * W for d, W in zip(dW, weights)]"),
             "l2_grad_double"),
-    Variant("l2_gradient_halved", "add_l2_gradients", _l2_grads("[d + l2_lambda / 2 * W for d, W in zip(dW, weights)]"),
-            "l2_grad_half"),
     Variant("l2_gradient_subtracted", "add_l2_gradients",
             _l2_grads("[d - l2_lambda * W for d, W in zip(dW, weights)]"), "l2_grad_sign"),
     Variant("l2_gradient_alone", "add_l2_gradients", _l2_grads("[l2_lambda * W for W in weights]"),
@@ -199,8 +195,6 @@ def l2_penalty(weights, l2_lambda):
     Variant("dropout_scaled_by_rate", "dropout_forward", _dropout(out="A * mask / rate if rate > 0 else A * mask"),
             "dropout_scale_by_rate"),
     Variant("dropout_not_scaled", "dropout_forward", _dropout(out="A * mask"), "dropout_no_scaling"),
-    Variant("dropout_scaled_at_test_time_style", "dropout_forward", _dropout(out="A * mask * keep"),
-            "dropout_scale_multiplied"),
     Variant("mask_keeps_with_rate", "dropout_forward", _dropout(mask="rng.random(A.shape) < rate"),
             "mask_keeps_rate"),
     Variant("mask_one_row_for_all_examples", "dropout_forward",
@@ -213,7 +207,6 @@ def l2_penalty(weights, l2_lambda):
             _dropout(mask="np.random.default_rng().random(A.shape) < keep"), "dropout_unseeded"),
     Variant("mask_returned_scaled", "dropout_forward", _dropout(out="A * mask / keep", returned="out, mask / keep"),
             "mask_scaled"),
-    Variant("dropout_returns_only_activations", "dropout_forward", _dropout(returned="out"), "dropout_not_pair"),
     # dropout_backward
     Variant("dropout_backward_not_scaled", "dropout_backward", _dropout_backward("dA * mask"),
             "dropout_backward_no_scaling"),
@@ -231,8 +224,6 @@ def l2_penalty(weights, l2_lambda):
             _bn_forward(Z_hat="(Z - mean) / (np.sqrt(var) + epsilon)"), "bn_eps_outside"),
     Variant("batchnorm_without_epsilon", "batchnorm_forward", _bn_forward(Z_hat="(Z - mean) / np.sqrt(var)"),
             "bn_no_epsilon", also=("bn_epsilon_ignored",)),
-    Variant("batchnorm_fixed_epsilon", "batchnorm_forward",
-            _bn_forward(Z_hat="(Z - mean) / np.sqrt(var + 1e-5)"), "bn_epsilon_ignored"),
     Variant("batchnorm_gamma_beta_swapped", "batchnorm_forward", _bn_forward(out="beta * Z_hat + gamma"),
             "bn_gamma_beta_swapped"),
     Variant("batchnorm_without_scale_and_shift", "batchnorm_forward", _bn_forward(out="Z_hat"), "bn_no_affine"),
@@ -249,8 +240,6 @@ def l2_penalty(weights, l2_lambda):
             _bn_backward(dZ="(m * dZ_hat - dZ_hat.sum(axis=0, keepdims=True)) / (m * np.sqrt(var + eps))"),
             "bn_missing_variance_term"),
     Variant("batchnorm_backward_without_gamma", "batchnorm_backward", _bn_backward(dZ_hat="dout"), "bn_dZ_no_gamma"),
-    Variant("batchnorm_backward_m_minus_one", "batchnorm_backward", _bn_backward(m="dout.shape[0] - 1"),
-            "bn_backward_unbiased"),
     Variant("batchnorm_backward_flat_parameter_gradients", "batchnorm_backward",
             _bn_backward(dgamma="np.sum(dout * Z_hat, axis=0)", dbeta="np.sum(dout, axis=0)"), "bn_param_grads_shape"),
     # LearningRateScheduler
@@ -258,8 +247,6 @@ def l2_penalty(weights, l2_lambda):
             _scheduler(reduce="self.lr *= self.factor"), "sched_wait_kept"),
     Variant("scheduler_reduces_at_first_stall", "LearningRateScheduler",
             _scheduler(reached="self.wait >= 1"), "sched_no_patience"),
-    Variant("scheduler_one_call_late", "LearningRateScheduler", _scheduler(reached="self.wait > self.patience"),
-            "sched_late"),
     Variant("scheduler_ties_improve", "LearningRateScheduler", _scheduler(improved="current_loss <= self.best"),
             "sched_ties"),
     Variant("scheduler_wait_never_reset", "LearningRateScheduler",
@@ -277,7 +264,6 @@ def l2_penalty(weights, l2_lambda):
         otherwise="self.wait = 0"), "es_counts_improvements"),
     Variant("stopping_never_resets", "EarlyStopping", _stopper(
         on_improvement="self.best_loss = val_loss\n            self.best_epoch = self.calls"), "es_no_reset"),
-    Variant("stopping_one_call_late", "EarlyStopping", _stopper(stop="self.wait > self.patience"), "es_late"),
     Variant("stopping_ties_improve", "EarlyStopping", _stopper(improved="val_loss <= self.best_loss - self.min_delta"),
             "es_ties"),
     Variant("stopping_without_min_delta", "EarlyStopping", _stopper(improved="val_loss < self.best_loss"),
@@ -296,8 +282,6 @@ def l2_penalty(weights, l2_lambda):
             "noise_ignores_rng"),
     Variant("noise_variance_as_scale", "add_noise", _noise("np.clip(images + rng.normal(0, std ** 2, images.shape), 0, 1)"),
             "noise_variance"),
-    Variant("noise_uniform", "add_noise", _noise("np.clip(images + rng.uniform(-std, std, images.shape), 0, 1)"),
-            "noise_std"),
     Variant("noise_one_pattern_for_all_images", "add_noise",
             _noise("np.clip(images + rng.normal(0, std, images.shape[1:]), 0, 1)"), "noise_shared"),
     # shift_images
@@ -338,14 +322,9 @@ def shift_right_down(images, dx, dy):
             "train_history_before_update"),
     Variant("train_history_with_penalty", "train_regularized",
             _train(record_after=_record(penalty=" + l2_penalty(weights, l2_lambda)")), "train_history_penalty"),
-    Variant("train_accuracy_in_percent", "train_regularized", _train(record_after=_record(scale="100 * ")),
-            "train_accuracy_percent"),
     Variant("train_init_small", "train_regularized",
             _train(init="rng.standard_normal((layer_sizes[l], layer_sizes[l + 1])) * 0.01"), "weights_scale",
             also=("train_not_learning", "train_l2_no_effect", "train_dropout_no_effect")),
-    Variant("train_init_xavier", "train_regularized",
-            _train(init="rng.standard_normal((layer_sizes[l], layer_sizes[l + 1])) * np.sqrt(1.0 / layer_sizes[l])"),
-            "weights_scale"),
     Variant("train_init_global_state", "train_regularized",
             _train(init="np.random.randn(layer_sizes[l], layer_sizes[l + 1]) * np.sqrt(2.0 / layer_sizes[l])"),
             "train_seed_ignored"),
@@ -359,7 +338,6 @@ def l2_penalty(weights, l2_lambda):
         flat = W.ravel()
         total = total + np.einsum("i,i->", flat, flat)
     return 0.5 * l2_lambda * total"""),
-    Variant("penalty_norms_squared", "l2_penalty", _penalty("l2_lambda / 2 * sum(np.linalg.norm(W) ** 2 for W in weights)")),
     Variant("l2_gradients_in_place", "add_l2_gradients", """
 def add_l2_gradients(dW, weights, l2_lambda):
     for l in range(len(dW)):
@@ -375,8 +353,6 @@ def dropout_forward(A, rate, rng):
     A *= mask
     A /= 1 - rate
     return A, mask"""),
-    Variant("dropout_backward_where", "dropout_backward",
-            _dropout_backward("np.where(mask.astype(bool), dA / (1.0 - rate), 0.0)")),
     Variant("batchnorm_flat_statistics", "batchnorm_forward", """
 def batchnorm_forward(Z, gamma, beta, epsilon=1e-5):
     mean = Z.mean(axis=0)
@@ -445,8 +421,6 @@ def shift_images(images, dx, dy):
     return padded[:, ph - dy:ph - dy + h, pw - dx:pw - dx + w]"""),
     Variant("shift_roll_then_zero", "shift_images",
             _ROLL_THEN_ZERO.replace("{else_x}", "elif dx < 0:\n        out[:, :, dx:] = 0")),
-    Variant("train_normal_init", "train_regularized", _train(
-        init="rng.normal(0.0, np.sqrt(2.0 / layer_sizes[l]), size=(layer_sizes[l], layer_sizes[l + 1]))")),
     Variant("train_layers_drawn_last_first", "train_regularized", _train().replace(
         "weights = [rng.standard_normal((layer_sizes[l], layer_sizes[l + 1])) * np.sqrt(2.0 / layer_sizes[l]) "
         "for l in range(L)]",
