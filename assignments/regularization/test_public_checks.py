@@ -3,9 +3,9 @@
     pytest -q            (in this folder)
 
 The notebook's code cells run in order in one namespace, much like "Restart & Run All", and
-every check cell becomes one test named after its grade id. Only numpy, matplotlib and pytest
-are needed. These are the same visible checks as in the notebook: passing them is a good sign,
-but grading also runs hidden tests.
+every check cell becomes one test named after its grade id. It needs numpy, matplotlib and
+pytest, and scikit-learn in notebooks that load its digits. These are the same visible checks
+as in the notebook: passing them is a good sign, but grading also runs hidden tests.
 """
 import contextlib
 import functools
