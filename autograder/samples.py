@@ -2,8 +2,8 @@
 
 Used by `autograder demo` (each assignment's sample class) and by the mutation tests
 (tests/mutants/): a submission is the student's release with every solution cell filled in
-with the reference answer, except the definitions given — a function ``"f"`` or a method
-``"Class.method"`` — whose code is spliced in place of the reference's. Hidden tests are never
+with the reference answer, except the definitions given — a function or a whole class ``"f"``,
+or a method ``"Class.method"`` — whose code is spliced in place of the reference's. Hidden tests are never
 in a built submission, as they are never in a student's.
 """
 from __future__ import annotations
@@ -30,13 +30,15 @@ def _solution_cells(cells: list[dict]) -> dict[str, dict]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
-def _definition(tree: ast.Module, target: str) -> ast.FunctionDef | None:
-    """The def of ``target`` ("f" or "Class.method") at the top level of a cell."""
+def _definition(tree: ast.Module, target: str) -> ast.FunctionDef | ast.ClassDef | None:
+    """The definition of ``target`` at the top level of a cell: a function or a whole class "f",
+    or a method "Class.method"."""
     owner, _, method = target.rpartition(".")
     body = tree.body
     if owner:
         body = next((node.body for node in tree.body if isinstance(node, ast.ClassDef) and node.name == owner), [])
-    return next((node for node in body if isinstance(node, ast.FunctionDef) and node.name == (method or target)), None)
+    return next((node for node in body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                 and node.name == (method or target)), None)
 
 
 def splice(source: str, replacements: dict[str, str]) -> tuple[str, set[str]]:

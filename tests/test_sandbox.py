@@ -6,6 +6,7 @@ a check that the previous one left the zygote usable. Small limits keep timeouts
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -72,6 +73,30 @@ def test_honest_round_trip(box):
         assert flags.dtype == np.bool_ and flags.tolist() == [False, False, True]
         assert student.call("count", 3, plus=4) == 7
         assert student.call("mean", np.array([1.0, 2.0])) == pytest.approx(1.5)
+
+
+def test_a_random_generator_crosses_as_its_state(box):
+    """A function that draws from the Generator it is given draws what the grader's copy would."""
+    with open_student(box, """
+            def draw(rng, n):
+                return rng.random(n), rng
+            """) as student:
+        rng = np.random.default_rng(7)
+        rng.standard_normal(5)  # any state, not only a fresh one
+        drawn, after = student.call("draw", rng, 4)
+        assert np.array_equal(drawn, rng.random(4))
+        assert isinstance(after, np.random.Generator) and after.bit_generator.state == rng.bit_generator.state
+
+
+@pytest.mark.parametrize("state", [5, {"bit_generator": "MT19937"}, {"bit_generator": "PCG64", "state": {}},
+                                   {"bit_generator": "PCG64", "state": {"state": -1, "inc": 1},
+                                    "has_uint32": 0, "uinteger": 0}])
+def test_a_malformed_generator_is_refused(state):
+    from autograder.sandbox import wire
+    with pytest.raises(wire.WireError, match="malformed random generator"):
+        wire.decode(json.dumps({"__generator__": state}).encode(), 1 << 20)
+    with pytest.raises(wire.WireError, match="cannot be graded"):
+        wire.encode(np.random.Generator(np.random.MT19937(0)))
 
 
 def test_numpy_works_under_the_filter_and_is_seeded(box):

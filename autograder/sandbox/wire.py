@@ -2,8 +2,10 @@
 
 Both sides import this one file: the trusted grader and the untrusted child (which sees it
 read-only inside the sandbox). The format is JSON; arrays travel as dtype + shape + base64 of
-their raw bytes, so nothing is ever unpickled. ``decode`` is the trusted side's gate: it checks
-size, nesting, dtypes and byte counts before a single array is built.
+their raw bytes, so nothing is ever unpickled. A ``np.random.Generator`` (an input of functions
+that draw at random) travels as its bit generator's state, so the child draws exactly what the
+grader's generator would. ``decode`` is the trusted side's gate: it checks size, nesting,
+dtypes and byte counts before a single array is built.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ ALLOWED_DTYPES = frozenset(
 )
 MAX_NDIM = 8
 MAX_DEPTH = 32
+#: Bit generators whose state is plain integers: np.random.default_rng() makes a PCG64.
+BIT_GENERATORS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM}
 
 
 class WireError(ValueError):
@@ -39,6 +43,12 @@ def _to_json(value, depth=0):
         if array.dtype.str not in ALLOWED_DTYPES:
             raise WireError(f"an array of dtype {array.dtype} cannot be graded; use numbers or booleans")
         return {"__ndarray__": [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode()]}
+    if isinstance(value, np.random.Generator):
+        state = value.bit_generator.state
+        if state.get("bit_generator") not in BIT_GENERATORS:
+            raise WireError(f"a random generator of type {state.get('bit_generator')} cannot be graded; "
+                            "use np.random.default_rng()")
+        return {"__generator__": state}
     if isinstance(value, tuple):
         return {"__tuple__": [_to_json(item, depth + 1) for item in value]}
     if isinstance(value, list):
@@ -82,6 +92,18 @@ def _array(spec) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
+def _generator(state) -> np.random.Generator:
+    """A Generator in ``state``; numpy's own setter checks every field of it."""
+    if not (isinstance(state, dict) and state.get("bit_generator") in BIT_GENERATORS):
+        raise WireError("malformed random generator")
+    bit_generator = BIT_GENERATORS[state["bit_generator"]]()
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError):
+        raise WireError("malformed random generator") from None
+    return np.random.Generator(bit_generator)
+
+
 def _from_json(value, depth=0):
     if depth > MAX_DEPTH:
         raise WireError("the answer is nested too deeply")
@@ -97,6 +119,8 @@ def _from_json(value, depth=0):
             return tuple(_from_json(item, depth + 1) for item in inner)
         if tag == "__dict__" and isinstance(inner, dict):
             return {key: _from_json(item, depth + 1) for key, item in inner.items()}
+        if tag == "__generator__":
+            return _generator(inner)
         raise WireError("malformed answer")
     return value  # None, bool, int, float, str: json gives nothing else
 
