@@ -2,12 +2,20 @@
 
 The course id comes from course.yaml, so the two cannot drift apart.
 """
-import yaml
+import os
+import sys
 from pathlib import Path
+
+import yaml
 
 _course = yaml.safe_load((Path(__file__).parent / "course.yaml").read_text(encoding="utf-8"))
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+# nbgrader shells out to `alembic` (next to this Python) to stamp a new gradebook: put this
+# environment's tools first on PATH, so `.venv/bin/jupyter lab` or `.venv/bin/nbgrader` work
+# without activating the venv.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 c.CourseDirectory.root = str(Path(__file__).parent)
 c.CourseDirectory.course_id = _course["course_id"]

@@ -65,13 +65,14 @@ footer { margin-top: 24px; font-size: .9rem; color: var(--muted); text-align: ce
 """
 
 
-def write_feedback(result: SubmissionResult, out_dir: Path, assignment_title: str) -> Path:
-    """Write out_dir/<student_id>/<assignment>/feedback.html and return its path.
+def write_feedback(result: SubmissionResult, out_dir: Path, assignment_title: str, notebook: str) -> Path:
+    """Write out_dir/<student_id>/<assignment>/<notebook>.html and return its path: where
+    nbgrader's generate_feedback puts a notebook's page and its release_feedback looks for it.
 
     The student id comes from a folder name, so one that could leave out_dir is refused.
     """
     out_dir = Path(out_dir)
-    target = out_dir / path_part(result.student_id) / path_part(result.assignment) / "feedback.html"
+    target = out_dir / path_part(result.student_id) / path_part(result.assignment) / f"{path_part(notebook)}.html"
     if not target.resolve().is_relative_to(out_dir.resolve()):  # e.g. a symlinked student folder
         raise ValueError(f"feedback for {result.student_id!r} would be written outside {out_dir}")
     target.parent.mkdir(parents=True, exist_ok=True)

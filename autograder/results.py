@@ -64,6 +64,12 @@ class ExerciseResult:
         return next((case for case in self.cases if not case.passed), None)
 
 
+def check_lines(exercise: ExerciseResult) -> list[str]:
+    """One line per case, "<what it checks>: passed" or "...: FAILED: <hint>", as a grade cell
+    prints them in the kernel and shows them in the autograded notebook."""
+    return [f"{case.description}: " + ("passed" if case.passed else f"FAILED: {case.hint}") for case in exercise.cases]
+
+
 @dataclass
 class SubmissionResult:
     student_id: str

@@ -60,8 +60,8 @@ def small_class() -> list[SubmissionResult]:
 # --- feedback pages -------------------------------------------------------------------------
 
 def test_feedback_page_shows_scores_checks_hints_and_problems(tmp_path: Path, small_class):
-    page = write_feedback(small_class[1], tmp_path, TOY.title)
-    assert page == tmp_path / "zoë" / "toy_net" / "feedback.html"
+    page = write_feedback(small_class[1], tmp_path, TOY.title, "toy_net")
+    assert page == tmp_path / "zoë" / "toy_net" / "toy_net.html"
     html = page.read_text(encoding="utf-8")
     assert "<title>Feedback: A toy &lt;net&gt; &amp; friends</title>" in html
     assert re.search(r">2</span>\s*<span[^>]*>out of 4 points", html)
@@ -76,7 +76,7 @@ def test_feedback_page_escapes_everything_from_the_result(tmp_path: Path):
     hostile = result("mallory<img src=x onerror=alert(1)>",
                      exercise("sizes", case(False, hint=XSS, description=f"desc {XSS}")),
                      problems=[f"cell 2 has a SyntaxError: {XSS}"])
-    html = write_feedback(hostile, tmp_path, f"title {XSS}").read_text(encoding="utf-8")
+    html = write_feedback(hostile, tmp_path, f"title {XSS}", "toy_net").read_text(encoding="utf-8")
     assert "<script" not in html.lower() and "<img" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5  # title x2, description, hint, problem
     assert "mallory&lt;img src=x onerror=alert(1)&gt;" in html
@@ -90,7 +90,7 @@ def test_feedback_page_escapes_everything_from_the_result(tmp_path: Path):
 def test_feedback_refuses_ids_that_could_leave_out_dir(tmp_path: Path, student_id: str):
     out = tmp_path / "feedback"
     with pytest.raises(ValueError):
-        write_feedback(result(student_id, exercise("sizes", case(True))), out, TOY.title)
+        write_feedback(result(student_id, exercise("sizes", case(True))), out, TOY.title, "toy_net")
     assert not any(tmp_path.iterdir())
 
 
@@ -99,13 +99,13 @@ def test_feedback_refuses_a_symlinked_student_folder(tmp_path: Path):
     out.mkdir(), elsewhere.mkdir()
     (out / "eve").symlink_to(elsewhere)
     with pytest.raises(ValueError, match="outside"):
-        write_feedback(result("eve", exercise("sizes", case(True))), out, TOY.title)
+        write_feedback(result("eve", exercise("sizes", case(True))), out, TOY.title, "toy_net")
     assert not any(elsewhere.iterdir())
 
 
 def test_feedback_accepts_unusual_but_harmless_ids(tmp_path: Path):
     for student_id in ("a..b", "学生 01", "-rf"):
-        page = write_feedback(result(student_id, exercise("sizes", case(True))), tmp_path, TOY.title)
+        page = write_feedback(result(student_id, exercise("sizes", case(True))), tmp_path, TOY.title, "toy_net")
         assert page.parent.parent == tmp_path / student_id and page.is_file()
 
 

@@ -139,7 +139,7 @@ def test_bad_inputs_get_a_clear_message_in_their_feedback(graded):
     course_dir, _, _, _ = graded
 
     def page(student):
-        return (course_dir / "feedback" / student / "shallow_network" / "feedback.html").read_text()
+        return (course_dir / "feedback" / student / "shallow_network" / "shallow_network.html").read_text()
     assert "not a valid notebook (it is not JSON)" in page("olaf_not_json")
     assert "no notebook cells" in page("empty_json")
     assert "SyntaxError" in page("gus_syntax_error") and "backward_propagation could not be graded" in page("gus_syntax_error")
