@@ -418,6 +418,7 @@ def run_graders(graders: dict[str, Grader], grade_ids: dict[str, str], points: d
         for case in graded.cases:
             result.cases.append(run_case(graded.test, student, reference, case, name))
         broken = _root_causes(graders, name, results)
+        result.relies_on_failing = broken
         if broken:
             note = (f" ({name} relies on your {' and '.join(broken)}, which "
                     f"{'has' if len(broken) == 1 else 'have'} failing checks: fix that first)")

@@ -49,6 +49,8 @@ class ExerciseResult:
     grade_id: str          # the grade cell's grade_id in the source notebook
     max_points: float
     cases: list[CaseResult] = field(default_factory=list)
+    #: exercises it calls that failed their own checks: its failures may be theirs (knock-on)
+    relies_on_failing: list[str] = field(default_factory=list)
 
     @property
     def points(self) -> float:
