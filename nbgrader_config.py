@@ -31,3 +31,13 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # The in-kernel fallback: a student who deletes a grade cell gets it back, not "manual grading".
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 120
+
+# Formgrader (inside a Jupyter server) typesets the notebooks' maths with MathJax from a CDN:
+# the course's template (autograder/nbconvert/base/mathjax.html.j2) loads the copy that
+# jupyter-server-mathjax installs in this environment instead, so maths shows offline.
+# nbgrader's command-line exports keep the CDN (see the README on offline maths).
+if "jupyter_server.serverapp" in sys.modules:
+    from nbgrader.server_extensions.formgrader import handlers as _formgrader
+
+    c.HTMLExporter.extra_template_basedirs = [str(Path(__file__).parent / "autograder" / "nbconvert"),
+                                              _formgrader.template_path]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -197,6 +198,16 @@ def test_formgrader_shows_the_class_and_why_points_were_lost(trip, formgrader):
     by_cell = {comment["name"]: comment["auto_comment"] for comment in json.loads(comments)}
     assert "the cost must be averaged" in by_cell["compute_cost"]
     assert by_cell["forward_propagation"] == "forward_propagation: 2 / 2 (every check passed)"
+
+
+def test_formgrader_typesets_maths_without_a_network(formgrader):
+    """MathJax comes from this environment (jupyter-server-mathjax), not from a CDN."""
+    _, page = _submission_page(formgrader, "ada")
+    assert "cdnjs" not in page and "../../../static/jupyter_server_mathjax/MathJax.js?config=" in page
+    status, script = formgrader("/static/jupyter_server_mathjax/MathJax.js")
+    assert status == 200 and "MathJax" in script
+    external = re.findall(r"<script[^>]+src=['\"](https?:)?//", page)
+    assert external == []
 
 
 def test_formgrader_opens_a_submission_that_is_not_a_notebook(formgrader):
