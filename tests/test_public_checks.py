@@ -9,6 +9,7 @@ the checks after it would only run the same code again, slowly for a loop-based 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -68,3 +69,13 @@ def test_a_check_names_the_broken_function_it_calls(graders, tmp_path):
     assert "this calls your initialize_parameters, whose public checks have not passed" in message
     assert "ValueError" in message      # and what went wrong, for the curious
     assert outcomes["check_forward_propagation"] is None and outcomes["check_predict"] is None
+
+
+@pytest.mark.parametrize("assignment", COURSE.assignments, ids=lambda a: a.id)
+def test_the_notebook_says_how_grading_works(assignment):
+    """Hidden tests run later, on the submitted notebook, never in the student's check cells;
+    and no text points at an 'original' the student never saw."""
+    notebook = json.loads((COURSE_ROOT / "assignments" / assignment.id / assignment.notebook).read_text(encoding="utf-8"))
+    text = " ".join("".join(cell["source"]) for cell in notebook["cells"]).replace("\n", " ")
+    assert "run in the same" not in text and "hidden tests** that the course runs" in text
+    assert "the original" not in text.lower()
