@@ -42,6 +42,12 @@ def _read(data: bytes | None) -> dict | None:
         if not all(isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
                    for cell in notebook.cells):
             return None
+        for cell in notebook.cells:   # only the shapes the rest relies on
+            if not isinstance(cell.get("metadata"), dict):
+                cell["metadata"] = {}
+            source = cell.get("source", "")
+            cell["source"] = source if isinstance(source, str) else (
+                "".join(source) if isinstance(source, list) and all(isinstance(line, str) for line in source) else "")
         return notebook
     except (ValueError, RecursionError, KeyError, TypeError, AttributeError, nbformat.ValidationError):
         return None
