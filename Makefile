@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test release bench clean
+.PHONY: demo test release bench lab clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ test: $(STAMP)
 release: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/autograder release --all
 
+# JupyterLab with formgrader in a course directory: the course root, or COURSE=demo after `make demo`.
+COURSE ?= .
+lab: $(STAMP)
+	cd $(COURSE) && PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/jupyter lab
+
 bench: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python benchmarks/bench_grading.py
 
 clean:
-	rm -rf gradebook.db autograded feedback reports submitted .pytest_cache
+	rm -rf gradebook.db autograded feedback reports submitted grades.csv .pytest_cache

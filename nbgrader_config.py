@@ -2,12 +2,20 @@
 
 The course id comes from course.yaml, so the two cannot drift apart.
 """
-import yaml
+import os
+import sys
 from pathlib import Path
+
+import yaml
 
 _course = yaml.safe_load((Path(__file__).parent / "course.yaml").read_text(encoding="utf-8"))
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+# nbgrader shells out to `alembic` (next to this Python) to stamp a new gradebook: put this
+# environment's tools first on PATH, so `.venv/bin/jupyter lab` or `.venv/bin/nbgrader` work
+# without activating the venv.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 c.CourseDirectory.root = str(Path(__file__).parent)
 c.CourseDirectory.course_id = _course["course_id"]
@@ -23,3 +31,13 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # The in-kernel fallback: a student who deletes a grade cell gets it back, not "manual grading".
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 120
+
+# Formgrader (inside a Jupyter server) typesets the notebooks' maths with MathJax from a CDN:
+# the course's template (autograder/nbconvert/base/mathjax.html.j2) loads the copy that
+# jupyter-server-mathjax installs in this environment instead, so maths shows offline.
+# nbgrader's command-line exports keep the CDN (see the README on offline maths).
+if "jupyter_server.serverapp" in sys.modules:
+    from nbgrader.server_extensions.formgrader import handlers as _formgrader
+
+    c.HTMLExporter.extra_template_basedirs = [str(Path(__file__).parent / "autograder" / "nbconvert"),
+                                              _formgrader.template_path]

@@ -13,12 +13,14 @@ import multiprocessing
 import multiprocessing.util
 import os
 import resource
+import secrets
 import signal
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -28,7 +30,7 @@ from .config import Assignment, Course
 from .feedback import path_part, write_atomic
 from .notebook import MAX_NOTEBOOK_BYTES
 from .pipeline import AssignmentGrader
-from .submissions import Submission, UnreadableFile, find_submissions, read_regular
+from .submissions import MAX_TIMESTAMP_BYTES, Submission, UnreadableFile, find_submissions, read_regular
 from .results import SubmissionResult
 from .sandbox import Sandbox, SandboxError
 from . import store
@@ -126,7 +128,14 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         # Workers start grading now; the slow imports and the gradebook come after, meanwhile.
         futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
         task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
-        from . import feedback, gradebook, report
+        from . import autograded, feedback, gradebook, nbgrader_course, report
+
+        # The gradebook as `nbgrader generate_assignment` leaves it, so nbgrader's own tools work.
+        shape = nbgrader_course.template(assignment)
+        refused = gradebook.prepare(gradebook_path, course.course_id, assignment, shape)
+        if refused:
+            progress.console.print(f"[bold yellow]WARNING:[/] {refused}")
+        solutions = autograded.solution_cells(shape, {name: g.target for name, g in trusted.graders.items()})
 
         def graded() -> Iterator[SubmissionResult]:
             for future in as_completed(futures):
@@ -152,8 +161,10 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                     outcome.warning = warning
                     progress.console.print(f"[bold yellow]WARNING:[/] {warning}")
                 try:
-                    feedback.write_feedback(result, feedback_dir, assignment.title)
-                    _keep_for_formgrader(submission, gradebook_path.parent / "autograded", assignment)
+                    page = feedback.write_feedback(result, feedback_dir, assignment.title,
+                                                   Path(assignment.notebook).stem)
+                    _keep_for_release(submission, page.parent)
+                    _keep_for_formgrader(submission, result, shape, gradebook_path.parent / "autograded", assignment)
                 except ValueError as error:  # a student folder name that is unsafe as a path
                     console.print(f"[yellow]no feedback page for {submission.student_id!r}: {error}[/]")
                 store.save(result, reports_dir)
@@ -162,7 +173,8 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                 yield result
 
         gradebook.record(gradebook_path, course.course_id, assignment.id, Path(assignment.notebook).stem,
-                         cells, graded(), duedate=assignment.due)
+                         cells, graded(), duedate=assignment.due,
+                         comments=lambda result: autograded.solution_comments(result, solutions))
     outcome.results.sort(key=lambda r: r.student_id)
     outcome.report = report.write_class_report(store.load_all(reports_dir, assignment.id), reports_dir, assignment)
     return outcome
@@ -185,21 +197,52 @@ def describe_layout(submissions_dir: Path, assignment: Assignment) -> str:
             f"{expected}, found {found}")
 
 
-def _keep_for_formgrader(submission: Submission, autograded: Path, assignment: Assignment) -> None:
-    """nbgrader's layout, autograded/<student>/<assignment>/<notebook>, beside the gradebook:
-    formgrader opens the graded notebook from there (scores come from the gradebook).
-    The copy is made from bytes read as the worker read them (a regular file below the
-    submissions folder, size-bounded, no link followed) and written by us with mode 0644;
-    a file that fails those checks is not kept, and its result already says why."""
-    if submission.notebook is None:
-        return
+def _submitted_bytes(submission: Submission, path: Path | None, limit: int) -> bytes | None:
+    """A file of the submission, read as the worker read it (a regular file below the
+    submissions folder, size-bounded, no link followed), or None when it fails those checks."""
+    if path is None:
+        return None
     try:
-        data = read_regular(submission.notebook, submission.root, MAX_NOTEBOOK_BYTES)
+        return read_regular(path, submission.root, limit)
     except UnreadableFile:
-        return
+        return None
+
+
+def _keep_for_formgrader(submission: Submission, result: SubmissionResult, shape: dict, autograded: Path,
+                         assignment: Assignment) -> None:
+    """nbgrader's layout, autograded/<student>/<assignment>/<notebook>, beside the gradebook:
+    formgrader opens the graded notebook from there (scores come from the gradebook). It is the
+    submission as nbgrader's autograde leaves it, with each grade cell showing its checks and
+    hints; a file that is not a notebook becomes the blank assignment with the problem on top."""
+    from .autograded import autograded_notebook
+
+    data = _submitted_bytes(submission, submission.notebook, MAX_NOTEBOOK_BYTES)
     folder = autograded / path_part(submission.student_id) / assignment.id
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / assignment.notebook, data)
+    write_atomic(folder / assignment.notebook, autograded_notebook(shape, data, result))
+    _keep_for_release(submission, folder, made_up=False)
+
+
+#: What nbgrader's collect puts beside a notebook and its release_feedback reads beside a page.
+RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def _keep_for_release(submission: Submission, folder: Path, made_up: bool = True) -> None:
+    """timestamp.txt and submission_secret.txt beside the feedback page (and the autograded
+    notebook), as nbgrader's autograde and generate_feedback leave them: `nbgrader
+    release_feedback` names the released page by the secret, which `nbgrader fetch_feedback`
+    finds from the student's own copy. A submission that did not come through nbgrader's
+    exchange has neither: its feedback (``made_up``) gets the time it was graded and a secret
+    of its own, kept across regrades, so releasing works for the whole class; only the
+    instructor can hand such a page on."""
+    for name in RELEASE_FILES:
+        data = _submitted_bytes(submission, submission.folder / name, MAX_TIMESTAMP_BYTES)
+        if data is None and (not made_up or (folder / name).is_file()):
+            continue
+        if data is None:
+            data = (secrets.token_hex(64) if name == "submission_secret.txt"
+                    else f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S.%f} UTC").encode()
+        write_atomic(folder / name, data)
 
 
 def _progress(console: Console) -> Progress:

@@ -158,7 +158,9 @@ def _check(args) -> int:
 
 
 def _demo(args) -> int:
-    """Build each assignment's sample class into a scratch folder and grade it like a real batch."""
+    """Build each assignment's sample class into a course directory of its own and grade it like
+    a real batch; nbgrader's commands and formgrader run in that folder see the class."""
+    from .nbgrader_course import CONFIG_FILE, demo_config
     from .samples import write_sample_class
 
     course = load_course(args.course)
@@ -167,11 +169,15 @@ def _demo(args) -> int:
     chosen = _chosen(args, course)
     for assignment in chosen:
         write_sample_class(out / "submitted", assignment)
+    (out / CONFIG_FILE).write_text(demo_config(out), encoding="utf-8")
     console.print(f"wrote the sample class of {', '.join(a.id for a in chosen)} to {out}/submitted (reference, "
                   "stubs, typical mistakes, broken files and one malicious submission each)")
     args.all, args.assignment, args.student, args.submissions = True, None, None, str(out / "submitted")
     args.gradebook, args.feedback, args.reports = str(out / "gradebook.db"), str(out / "feedback"), str(out / "reports")
-    return _grade(args)
+    status = _grade(args)
+    console.print(f"{out}/ is an nbgrader course directory of its own: `cd {out}` and run nbgrader's commands "
+                  f"there (`nbgrader export`, formgrader in `jupyter lab`)")
+    return status
 
 
 def parser() -> argparse.ArgumentParser:

@@ -65,13 +65,14 @@ footer { margin-top: 24px; font-size: .9rem; color: var(--muted); text-align: ce
 """
 
 
-def write_feedback(result: SubmissionResult, out_dir: Path, assignment_title: str) -> Path:
-    """Write out_dir/<student_id>/<assignment>/feedback.html and return its path.
+def write_feedback(result: SubmissionResult, out_dir: Path, assignment_title: str, notebook: str) -> Path:
+    """Write out_dir/<student_id>/<assignment>/<notebook>.html and return its path: where
+    nbgrader's generate_feedback puts a notebook's page and its release_feedback looks for it.
 
     The student id comes from a folder name, so one that could leave out_dir is refused.
     """
     out_dir = Path(out_dir)
-    target = out_dir / path_part(result.student_id) / path_part(result.assignment) / "feedback.html"
+    target = out_dir / path_part(result.student_id) / path_part(result.assignment) / f"{path_part(notebook)}.html"
     if not target.resolve().is_relative_to(out_dir.resolve()):  # e.g. a symlinked student folder
         raise ValueError(f"feedback for {result.student_id!r} would be written outside {out_dir}")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -105,11 +106,12 @@ def path_part(name: str) -> str:
 
 def feedback_html(result: SubmissionResult, assignment_title: str) -> str:
     """The feedback page for one submission."""
-    share = result.score / result.max_score if result.max_score else 0.0
+    final = result.score - result.late_penalty
+    share = final / result.max_score if result.max_score else 0.0
     header = (
         f"<header><p class='muted'>Feedback for <strong>{escape(result.student_id)}</strong></p>"
         f"<h1>{escape(assignment_title)}</h1>"
-        f"<div class='score'><span class='big'>{format_points(result.score)}</span>"
+        f"<div class='score'><span class='big'>{format_points(final)}</span>"
         f"<span class='muted'>out of {format_points(result.max_score)} points</span></div>"
         f"<div class='bar'><span style='width:{100 * share:.1f}%'></span></div>"
         f"<p>{escape(_encouragement(result))}</p>{_late_html(result)}{_glance_html(result.exercises)}</header>"
@@ -123,9 +125,9 @@ def feedback_html(result: SubmissionResult, assignment_title: str) -> str:
 def _late_html(result: SubmissionResult) -> str:
     if not result.late_penalty:
         return ""
-    return (f"<p class='muted'>Submitted late ({escape(result.submitted_at)}): "
-            f"{format_points(result.late_penalty)} points are taken off under the course's late policy, "
-            f"for a final score of {format_points(result.score - result.late_penalty)}.</p>")
+    return (f"<p class='muted'>Submitted late ({escape(result.submitted_at)}): the checks below earned "
+            f"{format_points(result.score)} points, and {format_points(result.late_penalty)} are taken off "
+            f"under the course's late policy, for the final score above.</p>")
 
 
 def html_page(title: str, body: str) -> str:

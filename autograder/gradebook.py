@@ -8,7 +8,7 @@ its own, so a run killed midway keeps every submission recorded before it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,31 @@ import nbgrader.api
 from alembic.script import ScriptDirectory
 from nbgrader.api import Gradebook, Grade, GradeCell, SubmittedNotebook
 
+from .config import Assignment
 from .results import SubmissionResult
+
+
+def prepare(db_path: Path, course_id: str, assignment: Assignment, notebook) -> str | None:
+    """The assignment (with its due date), its notebook and every cell of it in the gradebook,
+    as `nbgrader generate_assignment` records them (``notebook`` is nbgrader_course.template's),
+    so nbgrader's autograde, formgrader and generate_feedback work on this gradebook.
+
+    Returns None, or a warning when nbgrader refused because the notebook's cells changed after
+    submissions were recorded (a gradebook written before cells were recorded, or a source
+    notebook that gained or lost cells); grading still records every score then.
+    """
+    from .nbgrader_course import record_structure
+
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _open(db_path, course_id) as gb:
+        gb.update_or_create_assignment(assignment.id, duedate=assignment.due)
+    try:
+        record_structure(db_path, assignment, notebook)
+    except RuntimeError as refusal:
+        return (f"{db_path}: {refusal}; scores are recorded, but nbgrader's own autograde and "
+                "formgrader need the cells of the current notebook (grade into a new gradebook)")
+    return None
 
 
 def record(
@@ -28,12 +52,15 @@ def record(
     grade_cells: list[tuple[str, float]],
     results: Iterable[SubmissionResult],
     duedate: datetime | None = None,
+    comments: Callable[[SubmissionResult], dict[str, str]] | None = None,
 ) -> int:
     """Write each result's exercise points as auto scores; return how many submissions were written.
 
     `notebook` is the notebook's name in the gradebook: the file stem, e.g. "shallow_network".
     A grade cell the result has no exercise for scores 0, as nbgrader does for a missing notebook.
     A score a human typed into formgrader (manual_score) is kept and still wins, as in nbgrader.
+    ``comments`` gives a result's automatic comment per solution cell (formgrader shows it under
+    the cell; a TA's own comment wins).
     """
     points = dict(grade_cells)
     if len(points) != len(grade_cells):
@@ -50,6 +77,9 @@ def record(
                 grade.auto_score = auto_scores[grade.cell.name]
                 grade.needs_manual_grade = grade.manual_score is not None
             submitted.late_submission_penalty = result.late_penalty  # nbgrader export subtracts it
+            texts = comments(result) if comments else {}
+            for comment in submitted.comments:
+                comment.auto_comment = texts.get(comment.cell.name)
             gb.db.commit()
             written += 1
     return written

@@ -25,7 +25,8 @@ import pytest
 
 from .results import CaseResult, ExerciseResult
 from .sandbox import wire
-from .student import MissingFunction, NotImplementedByStudent, Student, StudentError, describe_exception
+from .student import (MissingFunction, NotImplementedByStudent, Student, StudentError, StudentRaised,
+                      describe_exception)
 
 
 # ----------------------------------------------------------------------------- cases, registry
@@ -164,6 +165,23 @@ def diagnose(got: Any, candidates: dict[str, Any], hint: Callable[[str], str], f
         if _matches(got, wrong_answer):
             return Mistake(hint(key), key.split("@")[0])
     return Mistake(fallback)
+
+
+def raised_like(error: StudentError, wrong: dict[str, Callable[[], Any]], hint: Callable[[str], str]) -> Mistake | None:
+    """Name the mistake behind an exception the student's code raised: the first known mistake
+    whose computation, run here on the same inputs, raises the same kind of exception (a shape
+    error from ``W1.T @ X``, say, is the transposed weight it comes from). None when none does."""
+    if not isinstance(error, StudentRaised):
+        return None
+    kind = str(error).split(":", 1)[0]
+    for key, compute in wrong.items():
+        try:
+            with np.errstate(all="ignore"):
+                compute()
+        except Exception as own:  # noqa: BLE001 - any exception may be the student's too
+            if type(own).__name__ == kind:
+                return Mistake(hint(key), key.split("@")[0])
+    return None
 
 
 def _matches(got: Any, expected: Any) -> bool:
@@ -436,6 +454,7 @@ def run_graders(graders: dict[str, Grader], grade_ids: dict[str, str], points: d
         for case in graded.cases:
             result.cases.append(run_case(graded.test, student, reference, case, name))
         broken = _root_causes(graders, name, results)
+        result.relies_on_failing = broken
         if broken:
             note = (f" ({name} relies on your {' and '.join(broken)}, which "
                     f"{'has' if len(broken) == 1 else 'have'} failing checks: fix that first)")

@@ -16,6 +16,7 @@ from functools import cache
 
 from .config import load_course
 from .grading import run_graders
+from .results import check_lines
 from .inprocess import InProcessStudent
 from .pipeline import AssignmentGrader
 
@@ -34,7 +35,6 @@ def hidden_score(assignment_id: str, exercise: str, namespace: dict) -> float:
         grader = _grader_of(assignment_id)
         [result] = run_graders(grader.graders, grader.grade_ids, grader.points,
                                InProcessStudent(namespace), grader.reference, only=exercise)
-    for case in result.cases:
-        mark = "passed" if case.passed else f"FAILED: {case.hint}"
-        print(f"{exercise} - {case.description}: {mark}")
+    for line in check_lines(result):
+        print(f"{exercise} - {line}")
     return float(result.points)

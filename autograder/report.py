@@ -22,7 +22,8 @@ from rich.text import Text
 
 from .config import Assignment
 from .feedback import format_points, html_page, score_class, write_atomic
-from .results import SubmissionResult
+from .results import ExerciseResult, SubmissionResult
+from .student import StudentError
 
 TOP_MISTAKES = 10
 _RICH_STYLES = {"full": "green", "part": "yellow", "none": "red"}
@@ -41,14 +42,44 @@ class CommonMistake:
     exercise: str
     hint: str
     students: int              # students with at least one failed case showing this mistake
+    attempted: int             # students who attempted the exercise (the share's denominator)
 
 
 @dataclass(frozen=True)
 class ClassStats:
-    totals: dict[str, float]   # student id -> total points
+    totals: dict[str, float]   # student id -> final score (after the late penalty)
+    before_penalty: dict[str, float]  # student id -> points earned, before the late penalty
     exercises: list[ExerciseStats]
     mistakes: list[CommonMistake]
     problems: dict[str, list[str]]  # student id -> problems, only submissions that have any
+    not_started: list[str]     # every exercise still a stub (or missing)
+    did_not_run: list[str]     # no exercise could be run because of a problem (a syntax error, say)
+    unreadable: list[str]      # no usable notebook: nothing could be run
+    flagged: dict[str, list[str]]   # student id -> what their code tried that the sandbox forbids
+
+
+#: Failure keys that say why code could not be judged, not which mistake it makes.
+UNJUDGED = {"not_implemented", "missing", "no_code"}
+UNDIAGNOSED = UNJUDGED | {"", "grader_error", StudentError.__name__,
+                          *(kind.__name__ for kind in StudentError.__subclasses__())}
+
+
+def final_score(result: SubmissionResult) -> float:
+    """The score that counts: points earned less the late penalty."""
+    return round(result.score - result.late_penalty, 2)
+
+
+def attempted(exercise: ExerciseResult) -> bool:
+    """Whether the student wrote something for the exercise that could be judged."""
+    return any(case.passed or case.mistake not in UNJUDGED for case in exercise.cases)
+
+
+def tampering(result: SubmissionResult) -> list[str]:
+    """Evidence that the code tried what the sandbox forbids (honest NumPy code never does):
+    an operation refused with PermissionError, or the process ending itself or being killed."""
+    return list(dict.fromkeys(
+        f"{exercise.name}: {case.hint}" for exercise in result.exercises for case in exercise.cases
+        if case.mistake == "StudentCrash" or (case.mistake == "StudentRaised" and case.hint.startswith("PermissionError"))))
 
 
 def exercise_points(result: SubmissionResult, assignment: Assignment) -> dict[str, float]:
@@ -68,35 +99,57 @@ def class_stats(results: list[SubmissionResult], assignment: Assignment) -> Clas
             pass_rate=sum(p >= max_points for p in earned) / len(earned) if earned else None,
             mean_points=statistics.fmean(earned) if earned else None,
         ))
+    before = {student: round(sum(row.values()), 2) for student, row in points.items()}
+    penalties = {result.student_id: result.late_penalty for result in results}
+    flagged = {result.student_id: evidence for result in results if (evidence := tampering(result))}
     return ClassStats(
-        totals={student: round(sum(row.values()), 2) for student, row in points.items()},
+        totals={student: round(total - penalties[student], 2) for student, total in before.items()},
+        before_penalty=before,
         exercises=exercises,
-        mistakes=_common_mistakes(results, assignment),
+        mistakes=_common_mistakes([r for r in results if r.student_id not in flagged], assignment),
         problems={result.student_id: result.problems for result in results if result.problems},
+        not_started=[r.student_id for r in results if _nothing_to_run(r, "not_implemented", "missing")
+                     and not r.problems],
+        did_not_run=[r.student_id for r in results if _nothing_to_run(r, "not_implemented", "missing")
+                     and r.problems],
+        unreadable=[r.student_id for r in results if _nothing_to_run(r, "no_code")],
+        flagged=flagged,
     )
 
 
-def _common_mistakes(results: list[SubmissionResult], assignment: Assignment) -> list[CommonMistake]:
-    """The most frequent hints among failed cases, counting each student once per mistake.
+def _nothing_to_run(result: SubmissionResult, *keys: str) -> bool:
+    """Every check of every exercise failed for one of ``keys`` (stubs only, or no usable file)."""
+    cases = [case for exercise in result.exercises for case in exercise.cases]
+    return bool(cases) and all(not case.passed and case.mistake in keys for case in cases)
 
-    A mistake is identified by its key from the hint table when the grader recognised one, else
-    by its hint text; failures without either say nothing to act on and are left out.
+
+def _common_mistakes(results: list[SubmissionResult], assignment: Assignment) -> list[CommonMistake]:
+    """The diagnosed mistakes (keys of the hint table) most often made by the students who
+    attempted the exercise, each student counted once per mistake.
+
+    Stubs, missing functions, unreadable files and failures the graders could not put a name
+    to say nothing about how the class understands the material, so they are left out (the
+    report lists not-started and unreadable submissions on their own).
     """
     order = list(assignment.exercises)
     students: dict[tuple[str, str], set[str]] = {}
     hints: dict[tuple[str, str], str] = {}
+    tried = {name: 0 for name in order}
     for result in results:
         for exercise in result.exercises:
-            if exercise.name not in order:
+            if exercise.name not in order or not attempted(exercise):
+                continue
+            tried[exercise.name] += 1
+            if exercise.relies_on_failing:   # a knock-on of another exercise's mistake
                 continue
             for case in exercise.cases:
-                if case.passed or not (case.mistake or case.hint):
+                if case.passed or case.mistake in UNDIAGNOSED:
                     continue
-                key = (exercise.name, case.mistake or case.hint)
+                key = (exercise.name, case.mistake)
                 students.setdefault(key, set()).add(result.student_id)
-                hints.setdefault(key, case.hint or case.mistake)
+                hints.setdefault(key, case.hint)
     ranked = sorted(students, key=lambda key: (-len(students[key]), order.index(key[0]), hints[key]))
-    return [CommonMistake(key[0], hints[key], len(students[key])) for key in ranked[:TOP_MISTAKES]]
+    return [CommonMistake(key[0], hints[key], len(students[key]), tried[key[0]]) for key in ranked[:TOP_MISTAKES]]
 
 
 def write_class_report(results: list[SubmissionResult], out_dir: Path, assignment: Assignment) -> Path:
@@ -135,9 +188,9 @@ def histogram_png(totals: list[float], assignment: Assignment) -> bytes:
     axes.set_xticks(edges, [format_points(edge) for edge in edges])
     axes.set_xlim(-0.02 * max_score, max_score * 1.04)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("total points")
+    axes.set_xlabel("final score (after late penalties)")
     axes.set_ylabel("students")
-    axes.set_title(f"{assignment.id}: total scores (n = {len(totals)})", loc="left", fontsize=11)
+    axes.set_title(f"{assignment.id}: final scores (n = {len(totals)})", loc="left", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="y", color="#e4e7eb")
     axes.set_axisbelow(True)
@@ -148,13 +201,17 @@ def histogram_png(totals: list[float], assignment: Assignment) -> bytes:
 
 
 def _scores_csv(results: list[SubmissionResult], assignment: Assignment) -> str:
+    """One row per student: the final score first, then the points before the late penalty,
+    the penalty, and the points of each exercise."""
     handle = io.StringIO(newline="")
     writer = csv.writer(handle)
-    writer.writerow(["student_id", *assignment.exercises, "total"])
+    writer.writerow(["student_id", "final", "before_penalty", "late_penalty", *assignment.exercises])
     for result in sorted(results, key=lambda r: r.student_id):
         points = exercise_points(result, assignment)
-        writer.writerow([spreadsheet_safe(result.student_id), *map(format_points, points.values()),
-                         format_points(sum(points.values()))])
+        total = round(sum(points.values()), 2)
+        writer.writerow([spreadsheet_safe(result.student_id), format_points(total - result.late_penalty),
+                         format_points(total), format_points(result.late_penalty),
+                         *map(format_points, points.values())])
     return handle.getvalue()
 
 
@@ -164,28 +221,30 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Table:
-    """One row per student (points per exercise, total, late penalty if any) and a row of means."""
+    """One row per student — the final score first, then the points per exercise, and when the
+    late policy took something off, the points before it and the penalty — and a row of means."""
     table = Table(title=Text(f"{assignment.title} ({assignment.id})"), title_justify="left",
                   box=box.SIMPLE_HEAD)
     table.add_column("student", no_wrap=True)
+    table.add_column(f"final\n/{format_points(assignment.total_points)}", justify="right")
     for name, max_points in assignment.exercises.items():
         header = name.replace("_", "_\n")  # narrow columns that still read as the function name
         table.add_column(f"{header}\n/{format_points(max_points)}", justify="right", min_width=5,
                          overflow="fold")
-    table.add_column(f"total\n/{format_points(assignment.total_points)}", justify="right")
-    maxima = [*assignment.exercises.values(), assignment.total_points]
     late = any(result.late_penalty for result in results)
     if late:  # shown only when the late policy took something off
+        table.add_column("before\npenalty", justify="right")
         table.add_column("late\npenalty", justify="right")
-        table.add_column("final", justify="right")
+    maxima = [assignment.total_points, *assignment.exercises.values()]
     rows = []
     for result in sorted(results, key=lambda r: r.student_id):
         points = [*exercise_points(result, assignment).values()]
-        rows.append([*points, round(sum(points), 2)])
+        rows.append([final_score(result), *points] + ([round(sum(points), 2), -result.late_penalty] if late else []))
         cells = [Text(format_points(p), style=_RICH_STYLES[score_class(p, m)]) for p, m in zip(rows[-1], maxima)]
+        cells[0].stylize("bold")
         if late:
-            cells += [Text(format_points(-result.late_penalty) if result.late_penalty else ""),
-                      Text(format_points(rows[-1][-1] - result.late_penalty), style="bold")]
+            cells += [Text(format_points(rows[-1][-2])),
+                      Text(format_points(-result.late_penalty) if result.late_penalty else "")]
         table.add_row(Text(result.student_id), *cells)
     means = [statistics.fmean(column) for column in zip(*rows)] if rows else [None] * len(maxima)
     table.add_section()
@@ -198,14 +257,15 @@ def _maybe(points: float | None) -> str:
 
 
 def _report_html(stats: ClassStats, assignment: Assignment, png: bytes) -> str:
-    totals = list(stats.totals.values())
-    full_marks = sum(total >= assignment.total_points for total in totals)
+    totals, before = list(stats.totals.values()), list(stats.before_penalty.values())
+    full_marks = sum(total >= assignment.total_points for total in before)
     figures = [
         ("submissions", str(len(totals))),
-        ("mean total", f"{_maybe(statistics.fmean(totals) if totals else None)} / "
-                       f"{format_points(assignment.total_points)}"),
-        ("median total", _maybe(statistics.median(totals) if totals else None)),
-        ("full marks", str(full_marks)),
+        ("mean final score", f"{_maybe(statistics.fmean(totals) if totals else None)} / "
+                             f"{format_points(assignment.total_points)}"),
+        ("median final score", _maybe(statistics.median(totals) if totals else None)),
+        ("mean before late penalties", _maybe(statistics.fmean(before) if before else None)),
+        ("full marks earned", str(full_marks)),
         ("with problems", str(len(stats.problems))),
     ]
     header = (
@@ -217,11 +277,13 @@ def _report_html(stats: ClassStats, assignment: Assignment, png: bytes) -> str:
         + "</div></header>"
     )
     histogram = (
-        "<section><h2>Total scores</h2>"
+        "<section><h2>Final scores</h2><p class='muted'>After late penalties; the points before them are "
+        "in <code>scores.csv</code>.</p>"
         f"<img src='data:image/png;base64,{base64.b64encode(png).decode()}' "
         "alt='Histogram of the students&#x27; total scores' class='plot'></section>"
     )
-    body = header + histogram + _exercises_html(stats) + _mistakes_html(stats) + _problems_html(stats)
+    body = (header + _flagged_html(stats) + histogram + _exercises_html(stats) + _mistakes_html(stats)
+            + _not_graded_html(stats) + _problems_html(stats))
     footer = "<footer>Per-student points: <code>scores.csv</code> next to this page.</footer>"
     return html_page(f"Class report: {assignment.title}", body + footer)
 
@@ -240,16 +302,41 @@ def _exercises_html(stats: ClassStats) -> str:
 
 def _mistakes_html(stats: ClassStats) -> str:
     if not stats.mistakes:
-        return "<section><h2>Common mistakes</h2><p class='muted'>No failed checks with a hint.</p></section>"
+        return "<section><h2>Common mistakes</h2><p class='muted'>No diagnosed mistakes.</p></section>"
     rows = "".join(
-        f"<tr><td class='num'>{m.students}</td><td><code>{escape(m.exercise)}</code></td>"
+        f"<tr><td class='num'>{m.students} of {m.attempted}</td><td><code>{escape(m.exercise)}</code></td>"
         f"<td class='wrap'>{escape(m.hint)}</td></tr>"
         for m in stats.mistakes
     )
-    return ("<section><h2>Common mistakes</h2><p class='muted'>Hints shown for failed checks, "
-            "by the number of students who got them.</p>"
-            f"<table><tr><th class='num'>Students</th><th>Exercise</th><th>Hint</th></tr>{rows}</table>"
+    return ("<section><h2>Common mistakes</h2><p class='muted'>Mistakes the graders recognised, by the "
+            "number of students who made them among those who attempted the exercise (stubs, missing "
+            "functions and unreadable files are listed below, not here).</p>"
+            f"<table><tr><th class='num'>Students</th><th>Exercise</th><th>Mistake</th></tr>{rows}</table>"
             "</section>")
+
+
+def _flagged_html(stats: ClassStats) -> str:
+    """First on the page: submissions whose code tried what the sandbox forbids."""
+    if not stats.flagged:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(student)}</td><td class='wrap'>{'<br>'.join(map(escape, evidence[:5]))}</td></tr>"
+        for student, evidence in sorted(stats.flagged.items()))
+    return (f"<section class='problems'><h2>Flagged for review: tried to get around the grader "
+            f"({len(stats.flagged)})</h2><p>The code of these submissions did what honest NumPy code never "
+            "does (an operation the sandbox refused, or ending or killing its own process). The sandbox "
+            "stopped it; read the notebook before trusting anything else about it.</p>"
+            f"<table><tr><th>Student</th><th>What happened</th></tr>{rows}</table></section>")
+
+
+def _not_graded_html(stats: ClassStats) -> str:
+    groups = [("Not started", "every exercise is still the stub (or missing)", stats.not_started),
+              ("Did not run", "a problem (a syntax error, say) kept every exercise from running",
+               stats.did_not_run),
+              ("Unreadable", "no notebook could be used; each feedback page says why", stats.unreadable)]
+    items = "".join(f"<li><strong>{title} ({len(students)})</strong> — {why}: {escape(', '.join(students))}</li>"
+                    for title, why, students in groups if students)
+    return f"<section><h2>Nothing to grade</h2><ul>{items}</ul></section>" if items else ""
 
 
 def _problems_html(stats: ClassStats) -> str:

@@ -49,6 +49,8 @@ class ExerciseResult:
     grade_id: str          # the grade cell's grade_id in the source notebook
     max_points: float
     cases: list[CaseResult] = field(default_factory=list)
+    #: exercises it calls that failed their own checks: its failures may be theirs (knock-on)
+    relies_on_failing: list[str] = field(default_factory=list)
 
     @property
     def points(self) -> float:
@@ -62,6 +64,12 @@ class ExerciseResult:
     @property
     def first_failure(self) -> CaseResult | None:
         return next((case for case in self.cases if not case.passed), None)
+
+
+def check_lines(exercise: ExerciseResult) -> list[str]:
+    """One line per case, "<what it checks>: passed" or "...: FAILED: <hint>", as a grade cell
+    prints them in the kernel and shows them in the autograded notebook."""
+    return [f"{case.description}: " + ("passed" if case.passed else f"FAILED: {case.hint}") for case in exercise.cases]
 
 
 @dataclass

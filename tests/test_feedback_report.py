@@ -60,8 +60,8 @@ def small_class() -> list[SubmissionResult]:
 # --- feedback pages -------------------------------------------------------------------------
 
 def test_feedback_page_shows_scores_checks_hints_and_problems(tmp_path: Path, small_class):
-    page = write_feedback(small_class[1], tmp_path, TOY.title)
-    assert page == tmp_path / "zoë" / "toy_net" / "feedback.html"
+    page = write_feedback(small_class[1], tmp_path, TOY.title, "toy_net")
+    assert page == tmp_path / "zoë" / "toy_net" / "toy_net.html"
     html = page.read_text(encoding="utf-8")
     assert "<title>Feedback: A toy &lt;net&gt; &amp; friends</title>" in html
     assert re.search(r">2</span>\s*<span[^>]*>out of 4 points", html)
@@ -76,7 +76,7 @@ def test_feedback_page_escapes_everything_from_the_result(tmp_path: Path):
     hostile = result("mallory<img src=x onerror=alert(1)>",
                      exercise("sizes", case(False, hint=XSS, description=f"desc {XSS}")),
                      problems=[f"cell 2 has a SyntaxError: {XSS}"])
-    html = write_feedback(hostile, tmp_path, f"title {XSS}").read_text(encoding="utf-8")
+    html = write_feedback(hostile, tmp_path, f"title {XSS}", "toy_net").read_text(encoding="utf-8")
     assert "<script" not in html.lower() and "<img" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5  # title x2, description, hint, problem
     assert "mallory&lt;img src=x onerror=alert(1)&gt;" in html
@@ -90,7 +90,7 @@ def test_feedback_page_escapes_everything_from_the_result(tmp_path: Path):
 def test_feedback_refuses_ids_that_could_leave_out_dir(tmp_path: Path, student_id: str):
     out = tmp_path / "feedback"
     with pytest.raises(ValueError):
-        write_feedback(result(student_id, exercise("sizes", case(True))), out, TOY.title)
+        write_feedback(result(student_id, exercise("sizes", case(True))), out, TOY.title, "toy_net")
     assert not any(tmp_path.iterdir())
 
 
@@ -99,13 +99,13 @@ def test_feedback_refuses_a_symlinked_student_folder(tmp_path: Path):
     out.mkdir(), elsewhere.mkdir()
     (out / "eve").symlink_to(elsewhere)
     with pytest.raises(ValueError, match="outside"):
-        write_feedback(result("eve", exercise("sizes", case(True))), out, TOY.title)
+        write_feedback(result("eve", exercise("sizes", case(True))), out, TOY.title, "toy_net")
     assert not any(elsewhere.iterdir())
 
 
 def test_feedback_accepts_unusual_but_harmless_ids(tmp_path: Path):
     for student_id in ("a..b", "学生 01", "-rf"):
-        page = write_feedback(result(student_id, exercise("sizes", case(True))), tmp_path, TOY.title)
+        page = write_feedback(result(student_id, exercise("sizes", case(True))), tmp_path, TOY.title, "toy_net")
         assert page.parent.parent == tmp_path / student_id and page.is_file()
 
 
@@ -116,12 +116,63 @@ def test_class_stats_pass_rates_means_and_top_mistakes(small_class):
     assert stats.totals == {"ada": 4.0, "zoë": 2.0, "学生01": 1.0, "ivan": 2.0}
     assert [(e.name, e.pass_rate, e.mean_points) for e in stats.exercises] == [
         ("sizes", 0.75, 0.75), ("forward", 0.25, 1.0), ("predict", 0.5, 0.5)]
-    # no_transpose: three students, counted once each although 学生01 failed two cases with it;
-    # ties are in course.yaml order of the exercise.
-    assert [(m.exercise, m.hint, m.students) for m in stats.mistakes] == [
-        ("forward", TRANSPOSE, 3), ("sizes", "n_h should be 4", 1),
-        ("predict", "predict returns probabilities; threshold them at 0.5", 1)]
+    # no_transpose: three students, counted once each although 学生01 failed two cases with it,
+    # in its plainest wording; ties are in course.yaml order of the exercise. zoë's predict hint
+    # names no mistake of the hint table, so it is not a diagnosed mistake.
+    assert [(m.exercise, m.hint, m.students, m.attempted) for m in stats.mistakes] == [
+        ("forward", TRANSPOSE, 3, 4), ("sizes", "n_h should be 4", 1, 4)]
     assert stats.problems == {"学生01": ["cell 7 has a SyntaxError: invalid syntax"]}
+    assert stats.not_started == stats.did_not_run == stats.unreadable == [] and stats.flagged == {}
+
+
+def test_mistakes_are_ranked_among_students_who_attempted_the_exercise():
+    """Stubs, unreadable files and an attack fill no 'common mistake'; they are listed apart,
+    the attack flagged, and the share counts only students who attempted the exercise."""
+    stub = case(False, "forward is not implemented yet", "not_implemented")
+    results = [
+        result("ben", exercise("sizes", stub), exercise("forward", stub, stub), exercise("predict", stub)),
+        result("olaf", *(exercise(name, case(False, "the file is not JSON", "no_code")) for name in TOY.exercises),
+               problems=["the file is not JSON"]),
+        result("mallory", exercise("sizes", case(False, "PermissionError: [Errno 1] Operation not permitted",
+                                                 "StudentRaised")),
+               exercise("forward", case(False, "the process running forward ended during the call", "StudentCrash"),
+                        case(False, TRANSPOSE, "no_transpose")), exercise("predict", stub)),
+        result("ada", exercise("sizes", case(True)), exercise("forward", case(False, TRANSPOSE, "no_transpose"),
+                                                              case(False, "took too long", "StudentTimeout")),
+               exercise("predict", stub)),
+        result("dara", exercise("sizes", case(True)), exercise("forward", case(True), case(True)),
+               exercise("predict", case(True))),
+        result("gus", exercise("sizes", case(False, "no sizes", "missing")),
+               exercise("forward", case(False, "no forward", "missing")), problems=["cell 3 has a SyntaxError"]),
+        result("ivan", exercise("sizes", case(False, "n_h should be 4", "hidden_size")),
+               exercise("forward", case(False, TRANSPOSE + " (forward relies on your sizes)", "no_transpose")),
+               exercise("predict", case(True))),
+    ]
+    results[-1].exercises[1].relies_on_failing = ["sizes"]   # a knock-on: not counted against forward
+    stats = class_stats(results, TOY)
+    assert [(m.exercise, m.hint, m.students, m.attempted) for m in stats.mistakes] == [
+        ("sizes", "n_h should be 4", 1, 3), ("forward", TRANSPOSE, 1, 3)]   # mallory is flagged, not counted
+    assert stats.not_started == ["ben"] and stats.did_not_run == ["gus"] and stats.unreadable == ["olaf"]
+    assert list(stats.flagged) == ["mallory"] and "Operation not permitted" in stats.flagged["mallory"][0]
+
+
+def test_late_work_final_score_first_and_both_shown(tmp_path: Path, small_class):
+    small_class[0].late_penalty = 0.4     # ada: 4 points earned, 3.6 final
+    stats = class_stats(small_class, TOY)
+    assert stats.totals["ada"] == 3.6 and stats.before_penalty["ada"] == 4.0
+    write_class_report(small_class, tmp_path, TOY)
+    rows = list(csv.reader((tmp_path / "toy_net" / "scores.csv").open(encoding="utf-8", newline="")))
+    assert rows[0][:4] == ["student_id", "final", "before_penalty", "late_penalty"]
+    assert rows[1][:4] == ["ada", "3.6", "4", "0.4"]
+    html = (tmp_path / "toy_net" / "report.html").read_text(encoding="utf-8")
+    assert html.index("mean final score") < html.index("mean before late penalties")
+    assert "2.15 / 4" in html     # (3.6 + 2 + 1 + 2) / 4
+    page = write_feedback(small_class[0], tmp_path / "feedback", TOY.title, "toy_net").read_text(encoding="utf-8")
+    assert re.search(r"class='big'>3.6</span>", page) and "earned 4 points, and 0.4 are taken off" in page
+    console = Console(record=True, width=200, color_system=None)
+    console.print(summary_table(small_class, TOY))
+    lines = [line.split() for line in console.export_text().splitlines()]
+    assert ["ada", "3.6", "1", "2", "1", "4", "-0.4"] in lines
 
 
 def test_class_report_files(tmp_path: Path, small_class):
@@ -140,9 +191,9 @@ def test_class_report_files(tmp_path: Path, small_class):
 
     with open(folder / "scores.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows == [["student_id", "sizes", "forward", "predict", "total"],
-                    ["ada", "1", "2", "1", "4"], ["ivan", "1", "1", "0", "2"],
-                    ["zoë", "1", "1", "0", "2"], ["学生01", "0", "0", "1", "1"]]
+    assert rows == [["student_id", "final", "before_penalty", "late_penalty", "sizes", "forward", "predict"],
+                    ["ada", "4", "4", "0", "1", "2", "1"], ["ivan", "2", "2", "0", "1", "1", "0"],
+                    ["zoë", "2", "2", "0", "1", "1", "0"], ["学生01", "1", "1", "0", "0", "0", "1"]]
 
     html = page.read_text(encoding="utf-8")
     assert "A toy &lt;net&gt; &amp; friends" in html
@@ -153,7 +204,7 @@ def test_class_report_files(tmp_path: Path, small_class):
 
 
 def test_class_report_escapes_hints_and_keeps_csv_cells_inert(tmp_path: Path):
-    hostile = result("=HYPERLINK(\"http://x\")", exercise("sizes", case(False, XSS)), problems=[XSS])
+    hostile = result("=HYPERLINK(\"http://x\")", exercise("sizes", case(False, XSS, "a_key")), problems=[XSS])
     page = write_class_report([hostile], tmp_path, TOY)
     html = page.read_text(encoding="utf-8")
     assert "<script" not in html.lower() and html.count("&lt;script&gt;") == 2
@@ -163,10 +214,10 @@ def test_class_report_escapes_hints_and_keeps_csv_cells_inert(tmp_path: Path):
 
 def test_class_report_without_submissions(tmp_path: Path):
     page = write_class_report([], tmp_path, TOY)
-    assert "No failed checks" in page.read_text(encoding="utf-8")
+    assert "No diagnosed mistakes" in page.read_text(encoding="utf-8")
     assert (tmp_path / "toy_net" / "histogram.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "toy_net" / "scores.csv").read_text(encoding="utf-8").splitlines() == [
-        "student_id,sizes,forward,predict,total"]
+        "student_id,final,before_penalty,late_penalty,sizes,forward,predict"]
 
 
 def test_summary_table_has_a_row_per_student_and_the_means(small_class):
@@ -175,6 +226,6 @@ def test_summary_table_has_a_row_per_student_and_the_means(small_class):
     console = Console(record=True, width=160, color_system=None)
     console.print(table)
     lines = [line.split() for line in console.export_text().splitlines()]
-    assert ["ada", "1", "2", "1", "4"] in lines
-    assert ["mean", "0.75", "1", "0.5", "2.25"] in lines
+    assert ["ada", "4", "1", "2", "1"] in lines
+    assert ["mean", "2.25", "0.75", "1", "0.5"] in lines
     assert summary_table([], TOY).row_count == 1

@@ -139,7 +139,7 @@ def test_bad_inputs_get_a_clear_message_in_their_feedback(graded):
     course_dir, _, _, _ = graded
 
     def page(student):
-        return (course_dir / "feedback" / student / "shallow_network" / "feedback.html").read_text()
+        return (course_dir / "feedback" / student / "shallow_network" / "shallow_network.html").read_text()
     assert "not a valid notebook (it is not JSON)" in page("olaf_not_json")
     assert "no notebook cells" in page("empty_json")
     assert "SyntaxError" in page("gus_syntax_error") and "backward_propagation could not be graded" in page("gus_syntax_error")
@@ -165,6 +165,19 @@ def test_feedback_and_report_leak_nothing_hidden(graded, grader):
     A2, _ = grader.reference.forward_propagation(inputs["X"], inputs["parameters"])
     for value in A2.ravel():
         assert f"{value:.4f}" not in pages
+
+
+def test_class_report_ranks_real_mistakes_and_flags_the_attack(graded):
+    """Common mistakes are the diagnosed ones of students who attempted the exercise; stubs,
+    unreadable files and the attack are listed apart, the attack first and flagged."""
+    course_dir, _, _, _ = graded
+    html = (course_dir / "reports" / "shallow_network" / "report.html").read_text(encoding="utf-8")
+    mistakes = html[html.index("<h2>Common mistakes"):html.index("<h2>Nothing to grade")]
+    assert "the hidden layer uses tanh" in mistakes and "gradient descent subtracts" in mistakes
+    assert "not implemented yet" not in mistakes and "not JSON" not in mistakes and "PermissionError" not in mistakes
+    flagged = html[html.index("Flagged for review"):html.index("<h2>Final scores")]
+    assert "mallory_attacks" in flagged and "Operation not permitted" in flagged and "ada" not in flagged
+    assert "Not started (1)</strong>" in html and "Unreadable (2)</strong>" in html   # not JSON, {}
 
 
 def test_attacks_leave_no_process_behind(graded):

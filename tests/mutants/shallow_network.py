@@ -38,6 +38,13 @@ def initialize_parameters(n_x, n_h, n_y):
     return {"W1": np.random.randn(2, n_x) * 0.01, "b1": np.zeros((2, 1)),
             "W2": np.random.randn(n_y, 2) * 0.01, "b2": np.zeros((n_y, 1))}""", "n_h_ignored"),
     # forward_propagation
+    Variant("forward_W1_transposed", "forward_propagation", """
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"].T @ X + parameters["b1"]
+    A1 = sigmoid(Z1)
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}""", "weights_transposed_forward"),
     Variant("forward_tanh", "forward_propagation", """
 def forward_propagation(X, parameters):
     Z1 = parameters["W1"] @ X + parameters["b1"]
@@ -222,6 +229,16 @@ def compute_cost(A2, Y):
     for a, y in zip(A2[0], Y[0]):
         total += -(y * np.log(a) + (1 - y) * np.log(1 - a))
     return total / m"""),
+    Variant("init_seeded_inside", "initialize_parameters", """
+def initialize_parameters(n_x, n_h, n_y):
+    np.random.seed(2)
+    W1 = np.random.randn(n_h, n_x) * 0.01
+    W2 = np.random.randn(n_y, n_h) * 0.01
+    return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}"""),
+    Variant("cost_one_by_one_array", "compute_cost", """
+def compute_cost(A2, Y):
+    m = Y.shape[1]
+    return -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2), keepdims=True) / m"""),
     Variant("cost_zero_d_array", "compute_cost", """
 def compute_cost(A2, Y):
     m = Y.shape[1]

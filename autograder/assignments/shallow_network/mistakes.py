@@ -6,6 +6,8 @@ hint is a diagnosis, not a guess, and it never shows the student a number.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from autograder.grading import Hints, per_inputs
@@ -33,6 +35,8 @@ HINTS = Hints({
     "tanh_hidden": "the hidden layer uses tanh; in this assignment both layers use the sigmoid",
     "missing_bias": "a bias is missing: Z1 = W1 X + b1 and Z2 = W2 A1 + b2",
     "linear_output": "the output A2 must be sigmoid(Z2), a probability; you returned Z2",
+    "weights_transposed_forward": "a weight matrix is used transposed: Z1 = W1 X with W1 as it is, of shape (n_h, n_x), "
+                                  "and Z2 = W2 A1 (no .T on either)",
     "cache_missing_A2": "the cache must hold all of Z1, A1, Z2 and A2: backward_propagation reads them",
     "cache_keys_swapped": "the cache stores a value under the wrong key (e.g. A1 under 'Z1'): check each key",
     # compute_cost
@@ -73,15 +77,32 @@ def forward(X, p, hidden=sigmoid, output=sigmoid, biases=("b1", "b2")):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
+def transposed(p, key):
+    return {**p, key: p[key].T}
+
+
+def raising_forwards(X, p) -> dict:
+    """Mistakes that make the forward pass raise on these inputs (a transposed weight that no
+    longer fits), as computations the grader runs when the student's code raised."""
+    return {f"weights_transposed_forward@{key}": functools.partial(forward, X, transposed(p, key))
+            for key in ("W1", "W2")}
+
+
 @per_inputs
 def wrong_forwards(X, p) -> dict:
-    return {
+    wrong = {
         "tanh_hidden": forward(X, p, hidden=np.tanh)[0],
         "missing_bias@both": forward(X, p, biases=())[0],
         "missing_bias@b1": forward(X, p, biases=("b2",))[0],
         "missing_bias@b2": forward(X, p, biases=("b1",))[0],
         "linear_output": forward(X, p, output=lambda z: z)[0],
     }
+    for key, compute in raising_forwards(X, p).items():   # a square weight transposed still fits
+        try:
+            wrong[key] = compute()[0]
+        except ValueError:
+            pass
+    return wrong
 
 
 @per_inputs

@@ -12,7 +12,8 @@ import numpy as np
 
 from autograder.grading import (Case, Mistake, as_array, as_number, expect_all, expect_close,
                                 expect_dict, expect_labels, expect_random_weights, grader, numerical_gradient,
-                                per_inputs)
+                                per_inputs, raised_like)
+from autograder.student import StudentRaised
 
 from . import cases as C
 from . import mistakes as M
@@ -88,7 +89,10 @@ def test_initialize_parameters(student, reference, case):
 @grader("forward_propagation", [C.WORKED_CASE] + C.random_cases([(3, 4, 5), (4, 2, 1), (2, 2, 50)]))
 def test_forward_propagation(student, reference, case):
     X, p = case.inputs()["X"], case.inputs()["parameters"]
-    got = student.call("forward_propagation", X, p)
+    try:
+        got = student.call("forward_propagation", X, p)
+    except StudentRaised as error:
+        raise raised_like(error, M.raising_forwards(X, p), M.HINTS) or error
     A2, cache = reference.forward_propagation(X, p)
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise Mistake("forward_propagation should return two things: A2, cache")
@@ -218,7 +222,7 @@ def _started_randomly(p) -> None:
         raise M.HINTS.mistake("nn_not_initialised")
 
 
-@grader("nn_model", uses=("layer_sizes", "initialize_parameters", "forward_propagation",
+@grader("nn_model", uses=("layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost",
                           "backward_propagation", "update_parameters"), cases=[
     Case("hidden_size", "n_h = 4 and 5 iterations: the hidden layer has the requested size and the "
                         "parameters moved from their start", lambda: {"n_h": 4, "iterations": 5, "rate": 1.2},
