@@ -60,10 +60,13 @@ def runnable(source):
 
 @functools.cache
 def run_notebook():
-    """Run every code cell once; return {grade_id: the exception its check cell raised, or None}."""
+    """Run the code cells once, up to the last check cell (the demonstrations after it train and
+    plot, and check nothing); return {grade_id: the exception its check cell raised, or None}."""
     namespace = {"__name__": "__main__"}
     outcomes = {}
-    for position, grade_id, source in code_cells():
+    cells = code_cells()
+    last_check = max((index for index, (_, grade_id, _) in enumerate(cells) if grade_id), default=-1)
+    for position, grade_id, source in cells[:last_check + 1]:
         error = None
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # the notebook's prints are not needed here
