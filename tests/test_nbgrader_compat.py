@@ -1,10 +1,11 @@
 """Stock nbgrader still grades this course, and agrees with `autograder grade` on honest work.
 
-Both real CLIs run once per module on one scratch copy of the course (nbgrader writes its
-gradebook and autograded/ next to nbgrader_config.py). Only mutants that both paths must score
-alike are compared: stock nbgrader scores a grade cell 0 when its public check fails or anything
-reaches stderr (a NumPy RuntimeWarning, say), while `autograder grade` keeps the hidden cases'
-partial credit, so such mutants differ by design.
+Both real CLIs run once per session on one scratch copy of the course (nbgrader writes its
+gradebook and autograded/ next to nbgrader_config.py); not once per module, because pytest
+interleaves this module's tests with other modules' per assignment and would rebuild it each
+time. Only mutants that both paths must score alike are compared: stock nbgrader scores a grade
+cell 0 when its public check fails or anything reaches stderr (a NumPy RuntimeWarning, say),
+while `autograder grade` keeps the hidden cases' partial credit, so such mutants differ by design.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class Graded:
     ours: dict[str, dict[str, float]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(course, tmp_path_factory) -> Graded:
     """Every assignment's reference, stubs and agreeing mutants, graded by stock nbgrader and by
     `autograder grade --all` in one scratch copy of the course."""
