@@ -127,6 +127,34 @@ def show_result(result, assignment: Assignment) -> Group:
     return Group(head, table, *problems)
 
 
+def _similarity(args) -> int:
+    """Pairs of submissions whose code for one exercise is alike, most similar first."""
+    from rich.table import Table
+
+    from .batch import describe_layout
+    from .similarity import similar_pairs, write_similarity_report
+    from .submissions import find_submissions
+
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    submissions = Path(args.submissions)
+    found = find_submissions(submissions, assignment) if submissions.is_dir() else []
+    if not found:
+        errors.print(f"[red]{describe_layout(submissions, assignment) if submissions.is_dir() else f'no submissions folder {submissions}'}[/]")
+        return 2
+    similar = similar_pairs(assignment, found, common=args.common)
+    page = write_similarity_report(similar, Path(args.reports), top=args.top)
+    table = Table(title=f"Most similar pairs of {assignment.id}", title_justify="left")
+    for column in ("exercise", "similarity", "student", "student"):
+        table.add_column(column, justify="right" if column == "similarity" else "left")
+    for match in similar.matches[:10]:
+        table.add_row(match.exercise, f"{match.similarity:.0%}", match.first.student_id, match.second.student_id)
+    console.print(table)
+    console.print(f"compared {similar.compared} submissions ({len(similar.unreadable)} unreadable), "
+                  f"{len(similar.matches)} pairs share code; report: {page}, every pair: {page.parent / 'similarity.csv'}")
+    return 0
+
+
 def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
     """Run the real nbgrader CLI of this environment in the course root."""
     bin_dir = str(Path(sys.executable).parent)
@@ -181,6 +209,8 @@ def _demo(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .similarity import COMMON, TOP
+
     top = argparse.ArgumentParser(
         prog="autograder",
         description="Hidden, sandboxed, parallel grading for the neural-networks-from-scratch course, "
@@ -208,6 +238,21 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--reports", default="reports", metavar="DIR",
                       help="where `autograder grade` wrote its reports (default: %(default)s)")
     show.set_defaults(run=_show)
+
+    similarity = commands.add_parser(
+        "similarity", help="pairs of submissions with alike code, exercise by exercise (MOSS-style)",
+        description="Compare every pair of submissions of ASSIGNMENT, exercise by exercise, on their code "
+                    "with names, comments and layout ignored and the released stub left out; write "
+                    "REPORTS/ASSIGNMENT/similarity.html (most similar pairs, code side by side) and similarity.csv.")
+    similarity.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    similarity.add_argument("--submissions", default="submitted", metavar="DIR",
+                            help="nbgrader submitted folder (default: %(default)s)")
+    similarity.add_argument("--reports", default="reports", metavar="DIR", help="where to write (default: %(default)s)")
+    similarity.add_argument("--top", type=int, default=TOP, metavar="N",
+                            help="pairs shown with their code (default: %(default)s)")
+    similarity.add_argument("--common", type=int, default=COMMON, metavar="N",
+                            help="code found in more than N submissions is common, not evidence (default: %(default)s)")
+    similarity.set_defaults(run=_similarity)
 
     check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
     check.set_defaults(run=_check)
