@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -155,6 +157,25 @@ def _similarity(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    """The course's grades as a CSV for an LMS gradebook's import."""
+    from .export import export_csv
+    from .feedback import write_atomic
+
+    course = load_course(args.course)
+    try:
+        text = export_csv(course, Path(args.gradebook), args.lms, args.canvas_match)
+    except FileNotFoundError as missing:
+        errors.print(f"[red]{missing}[/] (run `autograder grade` first, or pass --gradebook)")
+        return 2
+    out = Path(args.out or f"grades-{args.lms}.csv")
+    write_atomic(out, text.encode("utf-8"))
+    rows = len(list(csv.reader(io.StringIO(text)))) - (2 if args.lms == "canvas" else 1)
+    console.print(f"wrote {out}: {rows} student{'s' * (rows != 1)}, final scores after late penalties, "
+                  f"for {'Canvas' if args.lms == 'canvas' else 'Moodle'}'s grade import")
+    return 0
+
+
 def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
     """Run the real nbgrader CLI of this environment in the course root."""
     bin_dir = str(Path(sys.executable).parent)
@@ -209,6 +230,7 @@ def _demo(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .export import CANVAS_MATCH, LMS
     from .similarity import COMMON, TOP
 
     top = argparse.ArgumentParser(
@@ -253,6 +275,19 @@ def parser() -> argparse.ArgumentParser:
     similarity.add_argument("--common", type=int, default=COMMON, metavar="N",
                             help="code found in more than N submissions is common, not evidence (default: %(default)s)")
     similarity.set_defaults(run=_similarity)
+
+    export = commands.add_parser(
+        "export", help="the course's grades as a CSV that Canvas or Moodle imports",
+        description="Every student's final score (after late penalties) in every assignment of the gradebook, "
+                    "as a CSV for Canvas's or Moodle's gradebook import (see the README for each one's columns).")
+    export.add_argument("--gradebook", default="gradebook.db", metavar="FILE",
+                        help="nbgrader gradebook written by `autograder grade` (default: %(default)s)")
+    export.add_argument("--lms", choices=LMS, default="canvas", help="whose import to write for (default: %(default)s)")
+    export.add_argument("--out", metavar="FILE", help="where to write (default: grades-LMS.csv)")
+    export.add_argument("--canvas-match", choices=CANVAS_MATCH, default="SIS Login ID", metavar="COLUMN",
+                        help="Canvas column that holds the nbgrader student id, one of "
+                             f"{', '.join(map(repr, CANVAS_MATCH))} (default: %(default)s)")
+    export.set_defaults(run=_export)
 
     check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
     check.set_defaults(run=_check)
