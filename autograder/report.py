@@ -7,6 +7,7 @@ maxima are the trusted ones from course.yaml; a result only contributes what it 
 from __future__ import annotations
 
 import base64
+import collections
 import csv
 import io
 import statistics
@@ -49,6 +50,7 @@ class ClassStats:
     exercises: list[ExerciseStats]
     mistakes: list[CommonMistake]
     problems: dict[str, list[str]]  # student id -> problems, only submissions that have any
+    isolation: str             # what confined student code (see isolation_summary)
 
 
 def exercise_points(result: SubmissionResult, assignment: Assignment) -> dict[str, float]:
@@ -73,6 +75,7 @@ def class_stats(results: list[SubmissionResult], assignment: Assignment) -> Clas
         exercises=exercises,
         mistakes=_common_mistakes(results, assignment),
         problems={result.student_id: result.problems for result in results if result.problems},
+        isolation=isolation_summary(results) if results else "–",
     )
 
 
@@ -193,6 +196,15 @@ def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Ta
     return table
 
 
+def isolation_summary(results: list[SubmissionResult]) -> str:
+    """What confined student code, e.g. "landlock", or "bubblewrap for 10, none for 2" when a
+    batch (or the results kept from earlier runs) mixed them; "unknown" for older results."""
+    counts = collections.Counter(result.isolation or "unknown" for result in results)
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{name} for {count}" for name, count in counts.most_common())
+
+
 def _maybe(points: float | None) -> str:
     return "–" if points is None else format_points(points)
 
@@ -207,6 +219,7 @@ def _report_html(stats: ClassStats, assignment: Assignment, png: bytes) -> str:
         ("median total", _maybe(statistics.median(totals) if totals else None)),
         ("full marks", str(full_marks)),
         ("with problems", str(len(stats.problems))),
+        ("isolation", stats.isolation),
     ]
     header = (
         f"<header><p class='muted'>Class report · <code>{escape(assignment.id)}</code> · due "

@@ -72,7 +72,7 @@ class SubmissionResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # e.g. "cell 7 has a SyntaxError: ..."
     seconds: float = 0.0
-    isolation: str = ""    # "bubblewrap" or "none" (rlimits + seccomp only)
+    isolation: str = ""    # what confined the student's code: "bubblewrap", "landlock" or "none"
     submitted_at: str = "" # ISO time from nbgrader's timestamp.txt, "" when unknown
     late_penalty: float = 0.0  # points taken off for lateness (course.yaml late_policy)
 

@@ -28,6 +28,8 @@ import numpy as np
 HEADER = struct.Struct("!Q")
 MAX_MESSAGE = 240
 MAX_ITEMS = 10_000
+#: A root zygote's children run as uid UID_BASE + their pid: no other process has that uid.
+UID_BASE = 1 << 30
 #: Reply kinds of a request that ran student code and gave no answer.
 FAILURES = ("missing", "notimpl", "raised", "bad")
 
