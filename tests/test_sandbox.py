@@ -6,7 +6,9 @@ a check that the previous one left the zygote usable. Small limits keep timeouts
 """
 from __future__ import annotations
 
+import errno
 import os
+import resource
 import socket
 import stat
 import tempfile
@@ -29,7 +31,8 @@ from autograder.student import (
     StudentRaised,
     StudentTimeout,
 )
-from helpers import ISOLATIONS, SANDBOX_LIMITS, UNUSABLE, leftovers, new_box, open_student, sandbox_processes
+from helpers import (ISOLATIONS, SANDBOX_LIMITS, UNUSABLE, leftovers, new_box, open_student, sandbox_processes,
+                     shared_box)
 
 SLACK = 1.0  # how far past a deadline a timeout may be reported
 
@@ -195,13 +198,12 @@ def test_printed_output_is_ignored_and_costs_nothing(box):
     _still_grades(box)
 
 
-def test_reading_the_course_is_impossible_under_bubblewrap(tmp_path, boxes):
-    if "bubblewrap" not in boxes:
-        boxes["bubblewrap"] = new_box("bubblewrap")
+@pytest.mark.parametrize("isolation", ["bubblewrap", "landlock"])
+def test_reading_the_course_is_impossible_when_confined(tmp_path, boxes, isolation):
     secrets = [COURSE_ROOT / "course.yaml", COURSE_ROOT / "pyproject.toml",
                COURSE_ROOT / "autograder" / "student.py", tmp_path / "gradebook.db"]
     secrets[-1].write_text("expected answers")
-    with open_student(boxes["bubblewrap"], """
+    with open_student(shared_box(boxes, isolation), """
             import os
             def peek(paths, directories):
                 found = []
@@ -220,7 +222,8 @@ def test_reading_the_course_is_impossible_under_bubblewrap(tmp_path, boxes):
             """) as student:
         found = student.call("peek", [str(path) for path in secrets],
                              [str(COURSE_ROOT / "solutions"), str(tmp_path), str(COURSE_ROOT)])
-    assert found[:6] == ["FileNotFoundError"] * 6
+    refused = "FileNotFoundError" if isolation == "bubblewrap" else "PermissionError"
+    assert found[:6] == [refused] * 6
     assert not {"solutions", "autograder", "course.yaml", "gradebook.db"} & set(found[6].split(","))
 
 
@@ -297,6 +300,67 @@ def test_signals_cannot_reach_the_grader_or_the_zygote(box):
             with pytest.raises(StudentRaised, match="PermissionError"):
                 student.call(function)
         assert student.call("fine") == 1
+    _still_grades(box)
+
+
+def test_no_reach_into_other_processes_but_its_own_settings_work(box):
+    """SIGIO to a chosen owner, limits, priorities, affinities, I/O priorities, locks, leases,
+    System V IPC: refused whenever they could reach another process; the child's own still work."""
+    with open_student(box, """
+            import ctypes, fcntl, os, resource, signal
+            def attempt(tries):
+                outcome = {}
+                for name, attempt in tries.items():
+                    try:
+                        attempt()
+                        outcome[name] = "succeeded"
+                    except OSError as error:
+                        outcome[name] = error.errno
+                return outcome
+            def syscall(number, *args):
+                libc = ctypes.CDLL(None, use_errno=True)
+                if libc.syscall(number, *args) == -1:
+                    raise OSError(ctypes.get_errno(), "")
+            def others(victim):
+                read_end, write_end = os.pipe()
+                return attempt({
+                    "F_SETOWN": lambda: fcntl.fcntl(read_end, fcntl.F_SETOWN, victim),
+                    "F_SETOWN_EX": lambda: fcntl.fcntl(read_end, 15, victim.to_bytes(4, "little") * 2),
+                    "F_SETSIG": lambda: fcntl.fcntl(read_end, 10, signal.SIGKILL),
+                    "O_ASYNC by fcntl": lambda: fcntl.fcntl(read_end, fcntl.F_SETFL, os.O_ASYNC),
+                    "O_ASYNC by open": lambda: os.open("/dev/null", os.O_RDONLY | os.O_ASYNC),
+                    "FIOASYNC": lambda: fcntl.ioctl(read_end, 0x5452, b"\\1\\0\\0\\0"),
+                    "FIOSETOWN": lambda: fcntl.ioctl(read_end, 0x8901, victim.to_bytes(4, "little")),
+                    "prlimit": lambda: resource.prlimit(victim, resource.RLIMIT_CPU, (0, 0)),
+                    "setpriority": lambda: os.setpriority(os.PRIO_PROCESS, victim, 19),
+                    "setpriority of a user": lambda: os.setpriority(os.PRIO_USER, 0, 19),
+                    "setpriority of a group": lambda: os.setpriority(os.PRIO_PGRP, 0, 19),
+                    "sched_setaffinity": lambda: os.sched_setaffinity(victim, {0}),
+                    "sched_setscheduler": lambda: os.sched_setscheduler(victim, os.SCHED_IDLE, os.sched_param(0)),
+                    "sched_setparam": lambda: os.sched_setparam(victim, os.sched_param(0)),
+                    "ioprio_set": lambda: syscall(251, 1, victim, 3 << 13),
+                    "pidfd_open": lambda: os.pidfd_open(victim),
+                    "lockf": lambda: fcntl.lockf(read_end, fcntl.LOCK_SH),
+                    "flock": lambda: fcntl.flock(read_end, fcntl.LOCK_SH),
+                    "lease": lambda: fcntl.fcntl(read_end, 1024, fcntl.F_RDLCK),
+                    "shmat": lambda: syscall(30, 0, 0, 0),
+                    "semop": lambda: syscall(65, 0, 0, 0),
+                })
+            def own():
+                read_end, _ = os.pipe()
+                soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+                return attempt({
+                    "nonblocking": lambda: fcntl.fcntl(read_end, fcntl.F_SETFL, os.O_NONBLOCK),
+                    "own limit": lambda: resource.setrlimit(resource.RLIMIT_CORE, (soft, hard)),
+                    "own priority": lambda: os.setpriority(os.PRIO_PROCESS, 0, 5),
+                    "own affinity": lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)),
+                })
+            """) as student:
+        outcome = student.call("others", os.getpid())
+        assert outcome == dict.fromkeys(outcome, errno.EPERM) and len(outcome) == 21, outcome
+        assert student.call("own") == dict.fromkeys(["nonblocking", "own limit", "own priority", "own affinity"],
+                                                    "succeeded")
+    assert os.getpriority(os.PRIO_PROCESS, 0) == 0 and resource.getrlimit(resource.RLIMIT_CPU)[0] != 0
     _still_grades(box)
 
 
