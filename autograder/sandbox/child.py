@@ -329,9 +329,10 @@ def _serve(requests, responses):
     try:
         while True:
             request = wire.decode(protocol.read_frame(requests, MAX_REQUEST), MAX_REQUEST)
-            reply = runner.handle(request)
-            reply["seq"] = request["seq"]
-            protocol.write_frame(responses, _encode_reply(reply))
+            replies = runner.load(request["statements"]) if request["op"] == "load" else [runner.handle(request)]
+            for reply in replies:
+                reply["seq"] = request["seq"]
+                protocol.write_frame(responses, _encode_reply(reply))
     except protocol.Closed:
         return
 
