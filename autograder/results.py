@@ -22,6 +22,8 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     line/paragraph separator characters except newlines and tabs; applying it twice changes nothing."""
     if len(text) > limit:
         text = text[:limit - 1] + "…"
+    if text.replace("\n", "").replace("\t", "").isprintable():  # the usual case, checked in C:
+        return text  # no character of a category in _HIDDEN is printable
     return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in _HIDDEN)
 
 
