@@ -623,3 +623,23 @@ def test_a_timed_out_function_is_still_defined(box):
         with pytest.raises(StudentTimeout):
             student.call("spin")
         assert student.defines("spin")
+
+
+def test_a_worker_whose_sandbox_cannot_start_tries_again_on_its_next_submission(monkeypatch, course):
+    """A failed start (here: bubblewrap asked for while bwrap is off PATH) stops only that task;
+    the worker starts a sandbox again for the next one instead of failing for good."""
+    from autograder.batch import GraderFailure, _Worker
+    from autograder.pipeline import AssignmentGrader
+
+    if "bubblewrap" in UNUSABLE:
+        pytest.skip(UNUSABLE["bubblewrap"])
+    worker = _Worker(AssignmentGrader(course, course.assignment("shallow_network")), "bubblewrap", False,
+                     Path("."))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(GraderFailure, match="bwrap is not installed"):
+        worker.ready_sandbox()
+    monkeypatch.undo()
+    try:
+        assert worker.ready_sandbox().isolation == "bubblewrap"
+    finally:
+        worker.drop_sandbox()
