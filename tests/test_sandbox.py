@@ -227,6 +227,29 @@ def test_reading_the_course_is_impossible_when_confined(tmp_path, boxes, isolati
     assert not {"solutions", "autograder", "course.yaml", "gradebook.db"} & set(found[6].split(","))
 
 
+@pytest.mark.parametrize("isolation", ["bubblewrap", "landlock"])
+def test_the_grading_package_is_hidden_among_the_site_packages(boxes, isolation):
+    """This package's own entries in the site directories (the editable install's finder and
+    .pth, or a copy of the graders, and its metadata) are unreadable; their neighbours are not."""
+    from autograder.sandbox.launch import hidden_entries
+    hidden = [path for path in hidden_entries() if os.path.isfile(path)]
+    if not hidden:
+        pytest.skip("this package is not installed in a site directory")
+    neighbour = str(Path(np.__file__))
+    with open_student(shared_box(boxes, isolation), """
+            def readable(paths):
+                found = []
+                for path in paths:
+                    try:
+                        with open(path, "rb") as file:
+                            found.append(len(file.read(1)) == 1)
+                    except OSError:
+                        found.append(False)
+                return found
+            """) as student:
+        assert student.call("readable", [neighbour, *hidden]) == [True] + [False] * len(hidden), hidden
+
+
 def test_writing_files_fails_and_leaves_them_untouched(box):
     directory = _world_writable_dir()
     gradebook = directory / "gradebook.db"

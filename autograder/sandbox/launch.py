@@ -81,10 +81,8 @@ def hidden_entries() -> tuple[str, ...]:
     the graders, or an editable install's .pth and finder that map it to the checkout; also its
     metadata. The child may read none of them."""
     names = {PACKAGE}
-    try:
-        files = importlib.metadata.distribution(DISTRIBUTION).files or []
-    except importlib.metadata.PackageNotFoundError:
-        files = []
+    installed = importlib.metadata.distributions(name=DISTRIBUTION, path=list(site_directories()))
+    files = [file for distribution in installed for file in distribution.files or []]
     names.update(file.parts[0] for file in files if file.parts and file.parts[0] not in ("..", "__pycache__"))
     names.update(str(file) for file in files if file.parts[:1] == ("__pycache__",))
     return tuple(os.path.join(folder, name) for folder in site_directories() for name in sorted(names)
