@@ -9,6 +9,7 @@ is lost and the batch goes on.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.util
 import os
@@ -35,8 +36,6 @@ from .results import SubmissionResult
 from .sandbox import Sandbox, SandboxError
 from . import store
 
-_worker: tuple[AssignmentGrader, Sandbox, Path] | None = None
-_worker_failure: str | None = None
 SANDBOX_STARTS = 3              # a sandbox start that fails is tried again before giving up
 TRUSTED_MEMORY_MB = 4096        # the worker itself: the trusted side reads hostile files too
 
@@ -45,24 +44,51 @@ class _TrustedOvertime(Exception):
     """The trusted side spent longer on one submission than any honest one needs."""
 
 
-def _start_worker(grader: AssignmentGrader, isolation: str, submissions_dir: Path) -> None:
-    """Each forked worker reuses the parent's trusted grader and starts its own sandbox, with
-    a few tries. A sandbox that cannot start is reported by the first task, in one sentence."""
-    global _worker, _worker_failure
+class _Worker:
+    """What one forked worker keeps: the parent's trusted grader and a sandbox of its own,
+    started whenever it is missing, so a failed start costs a retry, not the batch."""
+
+    def __init__(self, grader: AssignmentGrader, isolation: str, allow_unconfined: bool, root: Path):
+        self.grader, self.isolation, self.allow_unconfined, self.root = grader, isolation, allow_unconfined, root
+        self.sandbox: Sandbox | None = None
+
+    def ready_sandbox(self) -> Sandbox:
+        """The sandbox, started now (with a few tries) if there is none; GraderFailure if it cannot."""
+        if self.sandbox is None:
+            failure = ""
+            for _ in range(SANDBOX_STARTS):
+                try:
+                    self.sandbox = self.grader.sandbox(self.isolation, self.allow_unconfined)
+                    break
+                except SandboxError as error:
+                    failure = str(error)
+            else:
+                raise GraderFailure(f"the sandbox cannot start: {failure}")
+            multiprocessing.util.Finalize(self.sandbox, self.sandbox.close, exitpriority=10)
+        return self.sandbox
+
+    def drop_sandbox(self) -> None:
+        sandbox, self.sandbox = self.sandbox, None
+        if sandbox is not None:
+            sandbox.close()
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(grader: AssignmentGrader, isolation: str, allow_unconfined: bool, submissions_dir: Path) -> None:
+    """Each forked worker reuses the parent's trusted grader and starts its sandbox now, while
+    the parent imports; one that fails to start is started again by the first task."""
+    global _worker
     memory = TRUSTED_MEMORY_MB * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     signal.signal(signal.SIGALRM, _overtime)
-    for _ in range(SANDBOX_STARTS):
-        try:
-            sandbox = grader.sandbox(isolation)
-            break
-        except SandboxError as error:
-            _worker_failure = str(error)
-    else:
-        return
-    _worker_failure = None
-    multiprocessing.util.Finalize(sandbox, sandbox.close, exitpriority=10)
-    _worker = (grader, sandbox, submissions_dir)
+    _worker = _Worker(grader, isolation, allow_unconfined, submissions_dir)
+    try:
+        _worker.ready_sandbox()
+    except GraderFailure:
+        pass
+    gc.freeze()  # the grader, reference and imports stay: cyclic collections need not scan them (5 ms a submission)
 
 
 def _overtime(signum, frame):
@@ -71,20 +97,27 @@ def _overtime(signum, frame):
 
 def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
     """One submission within a deadline of its own: the sandbox bounds the student's code,
-    this bounds everything else (reading, checking) so no submission can hold a worker."""
-    if _worker_failure:
-        raise GraderFailure(f"the sandbox cannot start: {_worker_failure}")
-    grader, sandbox, root = _worker
-    signal.setitimer(signal.ITIMER_REAL, 2 * grader.limits.submission_seconds + 30)
-    try:
-        result = grader.grade(submission, sandbox, root)
-    except (_TrustedOvertime, MemoryError) as error:
-        reason = ("grading this submission took longer than any honest one needs and was stopped"
-                  if isinstance(error, _TrustedOvertime) else "reading this submission needed too much memory")
-        result = SubmissionResult(submission.student_id, grader.assignment.id, "", grader.zero(reason),
-                                  [reason], isolation=sandbox.isolation)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    this bounds everything else (reading, checking) so no submission can hold a worker.
+    A sandbox that breaks down is replaced, and the submission graded once more in the new one."""
+    grader = _worker.grader
+    for attempt in range(2):
+        sandbox = _worker.ready_sandbox()
+        signal.setitimer(signal.ITIMER_REAL, 2 * grader.limits.submission_seconds + 30)
+        try:
+            result = grader.grade(submission, sandbox, _worker.root)
+            break
+        except SandboxError:
+            _worker.drop_sandbox()
+            if attempt:
+                raise
+        except (_TrustedOvertime, MemoryError) as error:
+            reason = ("grading this submission took longer than any honest one needs and was stopped"
+                      if isinstance(error, _TrustedOvertime) else "reading this submission needed too much memory")
+            result = SubmissionResult(submission.student_id, grader.assignment.id, "", grader.zero(reason),
+                                      [reason], isolation=sandbox.isolation)
+            break
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     return result.to_dict(), sandbox.warning
 
 
@@ -106,8 +139,10 @@ class BatchOutcome:
 
 def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gradebook_path: Path,
               feedback_dir: Path, reports_dir: Path, workers: int, isolation: str = "auto",
-              console: Console | None = None, students: list[str] | None = None) -> BatchOutcome:
-    """Grade every submission of ``assignment`` (or only ``students``'); record, feed back, report."""
+              console: Console | None = None, students: list[str] | None = None,
+              allow_unconfined: bool = False) -> BatchOutcome:
+    """Grade every submission of ``assignment`` (or only ``students``'); record, feed back, report.
+    Student code runs unconfined (isolation "none") only with ``allow_unconfined``."""
     console = console or Console(stderr=True)
     outcome = BatchOutcome()
     submissions = find_submissions(submissions_dir, assignment)
@@ -123,7 +158,7 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
                              initializer=_start_worker,
-                             initargs=(trusted, isolation, submissions_dir)) as pool, \
+                             initargs=(trusted, isolation, allow_unconfined, submissions_dir)) as pool, \
             _progress(console) as progress:
         # Workers start grading now; the slow imports and the gradebook come after, meanwhile.
         futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
@@ -136,6 +171,7 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         if refused:
             progress.console.print(f"[bold yellow]WARNING:[/] {refused}")
         solutions = autograded.solution_cells(shape, {name: g.target for name, g in trusted.graders.items()})
+        gc.freeze()  # what was imported stays, and collections need not scan it
 
         def graded() -> Iterator[SubmissionResult]:
             for future in as_completed(futures):

@@ -16,6 +16,7 @@ from rich.console import Console, Group
 from . import COURSE_ROOT
 from .config import Assignment, ConfigError, Course, load_course
 from .reference import grade_cells, load_reference
+from .sandbox.host import ISOLATIONS
 
 # Piped output (make demo in CI, logs) gets a width that fits the score table.
 console = Console(width=None if sys.stdout.isatty() else 150)
@@ -35,7 +36,7 @@ def _chosen(args, course: Course, submissions: Path | None = None) -> list[Assig
 def _grade(args) -> int:
     from .batch import GraderFailure, NoSubmissions, grade_all
     from .course_report import write_course_report
-    from .report import summary_table
+    from .report import isolation_summary, summary_table
 
     course = load_course(args.course)
     submissions = Path(args.submissions)
@@ -48,16 +49,17 @@ def _grade(args) -> int:
         errors.print(f"[red]{submissions} holds no <student>/<assignment>/ folder of any assignment in "
                      f"course.yaml ({', '.join(a.id for a in course.assignments)})[/]")
         return 2
-    if args.isolation == "bubblewrap" and not shutil.which("bwrap"):
-        errors.print("[red]--isolation bubblewrap: bwrap is not installed; install the package 'bubblewrap' "
-                     "(apt-get install bubblewrap) or use --isolation auto[/]")
+    refusal = _isolation_refusal(args.isolation, args.allow_unconfined)
+    if refusal:
+        errors.print(f"[red]{refusal}[/]")
         return 2
     status = 0
     for assignment in chosen:
         started = time.perf_counter()
         try:
             outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
-                                Path(args.reports), args.workers, args.isolation, errors, args.student)
+                                Path(args.reports), args.workers, args.isolation, errors, args.student,
+                                args.allow_unconfined)
         except NoSubmissions as nothing:
             if args.all:
                 console.print(f"{assignment.id}: {nothing}")
@@ -72,7 +74,7 @@ def _grade(args) -> int:
         count = len(outcome.results)
         console.print(f"graded {count} submission{'s' * (count != 1)} of {assignment.id} in {seconds:.1f} s "
                       f"with {args.workers} worker{'s' * (args.workers != 1)} "
-                      f"({outcome.results[0].isolation if outcome.results else args.isolation} isolation); "
+                      f"({isolation_summary(outcome.results)} isolation); "
                       f"gradebook: {args.gradebook}, feedback: {args.feedback}/, report: {outcome.report}")
         if outcome.internal_errors:
             errors.print(f"[red]{len(outcome.internal_errors)} submission(s) of {assignment.id} hit an internal "
@@ -81,6 +83,22 @@ def _grade(args) -> int:
     page = write_course_report(course, Path(args.gradebook), Path(args.reports))
     console.print(f"course report: {page} (every assignment in the gradebook), scores: {page.parent / 'scores.csv'}")
     return status
+
+
+def _isolation_refusal(isolation: str, allow_unconfined: bool) -> str | None:
+    """Why grading cannot start with this isolation, found before any worker starts: a named
+    confinement this machine lacks, or no confinement at all without --allow-unconfined."""
+    from .sandbox.host import CONFINING, REMEDIES, no_confinement, unavailable
+
+    if isolation in CONFINING and unavailable(isolation):
+        return f"--isolation {isolation}: {unavailable(isolation)}; {REMEDIES[isolation].removeprefix('or ')}, or use --isolation auto"
+    if isolation == "none" and not allow_unconfined:
+        return ("--isolation none lets student code read every file you can (solutions, graders, gradebook, "
+                "other students' work): pass --allow-unconfined as well to grade like that")
+    reasons = {name: unavailable(name) for name in CONFINING}
+    if isolation == "auto" and all(reasons.values()) and not allow_unconfined:
+        return no_confinement(reasons)
+    return None
 
 
 def _show(args) -> int:
@@ -322,16 +340,16 @@ def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) 
                              help="grade only this student (repeatable); reports still cover the whole class")
     command.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                          help="parallel grading workers (default: the number of CPUs, %(default)s)")
-    command.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",
-                         help="sandbox for student code: bubblewrap when available (auto), required, "
-                              "or rlimits + seccomp only (default: %(default)s)")
+    command.add_argument("--isolation", choices=ISOLATIONS, default="auto",
+                         help="what confines student code's reads: bubblewrap, else Landlock (auto), one of "
+                              "them required, or nothing but rlimits + seccomp (none, which needs "
+                              "--allow-unconfined) (default: %(default)s)")
+    command.add_argument("--allow-unconfined", action="store_true",
+                         help="grade even where student code cannot be confined (no bubblewrap, no Landlock): "
+                              "it could then read every file you can")
 
 
 def main(argv: list[str] | None = None) -> int:
-    # nbgrader -> nbformat -> jsonschema imports rfc3987_syntax, which compiles a grammar for the
-    # "iri" string format (1.4 s of a 2.7 s import) that no notebook schema uses. Marking it
-    # absent makes jsonschema skip that one format check; notebooks validate exactly as before.
-    sys.modules.setdefault("rfc3987_syntax", None)
     args = parser().parse_args(argv)
     if args.command == "demo" and not args.assignment:
         args.all = True

@@ -117,7 +117,8 @@ def feedback_html(result: SubmissionResult, assignment_title: str) -> str:
         f"<p>{escape(_encouragement(result))}</p>{_late_html(result)}{_glance_html(result.exercises)}</header>"
     )
     body = header + _problems_html(result.problems) + "".join(map(_exercise_html, result.exercises))
-    footer = ("<footer>This page was made by the course autograder. If something here looks wrong, "
+    footer = ("<footer>This page was made by the course autograder; your code ran in a sandbox "
+              f"({escape(result.isolation or 'unknown')} isolation). If something here looks wrong, "
               "ask your instructor; they can see the same results.</footer>")
     return html_page(f"Feedback: {assignment_title}", body + footer)
 

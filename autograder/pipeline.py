@@ -44,9 +44,10 @@ class AssignmentGrader:
         self.grade_ids = {cell.exercise: cell.grade_id for cell in self.cells}
         self.points = {cell.exercise: cell.points for cell in self.cells}
 
-    def sandbox(self, isolation: str = "auto") -> Sandbox:
+    def sandbox(self, isolation: str = "auto", allow_unconfined: bool = False) -> Sandbox:
         """A sandbox with this assignment's limits and pre-imported modules."""
-        return Sandbox(limits=self.limits, isolation=isolation, preimports=self.assignment.sandbox_imports)
+        return Sandbox(limits=self.limits, isolation=isolation, preimports=self.assignment.sandbox_imports,
+                       allow_unconfined=allow_unconfined)
 
     def zero(self, reason: str) -> list[ExerciseResult]:
         """Every exercise at 0 points, each case failed for the same reason."""

@@ -6,7 +6,6 @@ of its grade cells. Nothing about a submission is ever read for either.
 """
 from __future__ import annotations
 
-import copy
 import difflib
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +14,7 @@ from typing import Callable
 
 from . import COURSE_ROOT
 from .config import Assignment, ConfigError
-from .grading import per_inputs
+from .grading import fresh_copy, per_inputs
 from .inprocess import InProcessStudent
 from .notebook import locate, read_notebook
 from .sandbox import protocol
@@ -62,7 +61,7 @@ class Reference:
             @per_inputs
             def call(*args, **kwargs):
                 protocol.seed()
-                return function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+                return function(*fresh_copy(args), **fresh_copy(kwargs))
             self._calls[name] = call
         return self._calls[name]
 

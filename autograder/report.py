@@ -7,6 +7,7 @@ maxima are the trusted ones from course.yaml; a result only contributes what it 
 from __future__ import annotations
 
 import base64
+import collections
 import csv
 import io
 import statistics
@@ -80,6 +81,7 @@ def tampering(result: SubmissionResult) -> list[str]:
     return list(dict.fromkeys(
         f"{exercise.name}: {case.hint}" for exercise in result.exercises for case in exercise.cases
         if case.mistake == "StudentCrash" or (case.mistake == "StudentRaised" and case.hint.startswith("PermissionError"))))
+    isolation: str             # what confined student code (see isolation_summary)
 
 
 def exercise_points(result: SubmissionResult, assignment: Assignment) -> dict[str, float]:
@@ -114,6 +116,7 @@ def class_stats(results: list[SubmissionResult], assignment: Assignment) -> Clas
                      and r.problems],
         unreadable=[r.student_id for r in results if _nothing_to_run(r, "no_code")],
         flagged=flagged,
+        isolation=isolation_summary(results) if results else "–",
     )
 
 
@@ -252,6 +255,15 @@ def summary_table(results: list[SubmissionResult], assignment: Assignment) -> Ta
     return table
 
 
+def isolation_summary(results: list[SubmissionResult]) -> str:
+    """What confined student code, e.g. "landlock", or "bubblewrap for 10, none for 2" when a
+    batch (or the results kept from earlier runs) mixed them; "unknown" for older results."""
+    counts = collections.Counter(result.isolation or "unknown" for result in results)
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{name} for {count}" for name, count in counts.most_common())
+
+
 def _maybe(points: float | None) -> str:
     return "–" if points is None else format_points(points)
 
@@ -267,6 +279,7 @@ def _report_html(stats: ClassStats, assignment: Assignment, png: bytes) -> str:
         ("mean before late penalties", _maybe(statistics.fmean(before) if before else None)),
         ("full marks earned", str(full_marks)),
         ("with problems", str(len(stats.problems))),
+        ("isolation", stats.isolation),
     ]
     header = (
         f"<header><p class='muted'>Class report · <code>{escape(assignment.id)}</code> · due "

@@ -22,6 +22,8 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     line/paragraph separator characters except newlines and tabs; applying it twice changes nothing."""
     if len(text) > limit:
         text = text[:limit - 1] + "…"
+    if text.replace("\n", "").replace("\t", "").isprintable():  # the usual case, checked in C:
+        return text  # no character of a category in _HIDDEN is printable
     return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in _HIDDEN)
 
 
@@ -80,7 +82,7 @@ class SubmissionResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # e.g. "cell 7 has a SyntaxError: ..."
     seconds: float = 0.0
-    isolation: str = ""    # "bubblewrap" or "none" (rlimits + seccomp only)
+    isolation: str = ""    # what confined the student's code: "bubblewrap", "landlock" or "none"
     submitted_at: str = "" # ISO time from nbgrader's timestamp.txt, "" when unknown
     late_penalty: float = 0.0  # points taken off for lateness (course.yaml late_policy)
 

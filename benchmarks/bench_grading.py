@@ -164,7 +164,7 @@ def variants(assignment: Assignment, root: Path, mutant_ids: list[str]) -> dict[
     release = (root / "assignments" / assignment.id / assignment.notebook).read_text(encoding="utf-8")
     by_id = {m.id: m for m in MUTANTS}
     notebooks = {"reference": answered_release(assignment, root=root)}
-    notebooks.update({i: answered_release(assignment, {by_id[i].function: by_id[i].code}, root=root)
+    notebooks.update({i: answered_release(assignment, {by_id[i].exercise: by_id[i].code}, root=root)
                       for i in mutant_ids})
     return {"stubs": release, **{name: json.dumps(nb, indent=1) for name, nb in notebooks.items()}}
 

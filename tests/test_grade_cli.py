@@ -7,6 +7,7 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from autograder import COURSE_ROOT
 from autograder.gradebook import scores
 from autograder.pipeline import AssignmentGrader
 from autograder.samples import answered_release, write_sample_class, write_submission
+from autograder.sandbox.host import unavailable
 from helpers import VENV_BIN, environment, leftovers, nbgrader_export, row_counts, run, sandbox_processes
 
 pytestmark = pytest.mark.slow
@@ -258,26 +260,58 @@ def test_help_explains_the_contract():
         assert option in done.stdout
 
 
-def test_without_bubblewrap_a_clear_warning_and_the_other_layers(tmp_path, assignment):
-    """bwrap hidden from PATH: auto falls back with a warning; requiring it stops before recording."""
+#: Runs a command as on a kernel without Landlock: a seccomp filter (inherited by every process
+#: it starts) answers the Landlock system calls with ENOSYS, as Linux before 5.13 does.
+WITHOUT_LANDLOCK = """
+import errno, os, sys, pyseccomp
+rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
+    rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), name)
+rules.load()
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_without_bubblewrap_landlock_and_without_both_a_refusal(tmp_path, assignment):
+    """bwrap hidden from PATH: auto grades under Landlock and says so everywhere; a required
+    bubblewrap stops before recording; with Landlock gone too, grading refuses to start (and
+    says what would fix it) unless --allow-unconfined is passed, then warns."""
+    if unavailable("landlock"):
+        pytest.skip(f"Landlock is unusable on this machine: {unavailable('landlock')}")
     write_submission(tmp_path / "submitted" / "ada" / assignment.id, assignment.notebook,
                      answered_release(assignment))
     env = {**environment(), "PATH": str(VENV_BIN)}
-    base = [str(VENV_BIN / "autograder"), "grade", "shallow_network", "--submissions",
+    base = [str(VENV_BIN / "autograder"), "grade", assignment.id, "--submissions",
             str(tmp_path / "submitted"), "--feedback", str(tmp_path / "feedback"),
             "--reports", str(tmp_path / "reports")]
-    done = subprocess.run(base + ["--gradebook", str(tmp_path / "auto.db")], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "WARNING" in done.stderr and "bubblewrap" in done.stderr
-    assert "(none isolation)" in done.stdout
-    assert totals(tmp_path / "auto.db") == {"ada": assignment.total_points}
 
-    done = subprocess.run(base + ["--gradebook", str(tmp_path / "strict.db"), "--isolation", "bubblewrap"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    def grade(*options: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        return subprocess.run([*prefix, *base, *options], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    done = grade("--gradebook", str(tmp_path / "auto.db"))
+    assert done.returncode == 0, done.stderr
+    assert "(landlock isolation)" in done.stdout and "WARNING" not in done.stderr
+    assert totals(tmp_path / "auto.db") == {"ada": assignment.total_points}
+    assert "(landlock isolation)" in (tmp_path / "feedback" / "ada" / assignment.id / "feedback.html").read_text()
+    report = (tmp_path / "reports" / assignment.id / "report.html").read_text()
+    assert "<span class='big'>landlock</span><span class='muted'>isolation</span>" in report
+
+    done = grade("--gradebook", str(tmp_path / "strict.db"), "--isolation", "bubblewrap")
     assert done.returncode == 2
-    assert "bwrap is not installed" in done.stderr and "apt-get install bubblewrap" in done.stderr
+    assert "bwrap is not installed" in done.stderr and "package 'bubblewrap'" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "strict.db").exists()
+
+    no_landlock = (sys.executable, "-c", WITHOUT_LANDLOCK)
+    done = grade("--gradebook", str(tmp_path / "refused.db"), prefix=no_landlock)
+    assert done.returncode == 2 and not (tmp_path / "refused.db").exists()
+    message = " ".join(done.stderr.split())
+    assert "cannot be confined" in message and "package 'bubblewrap'" in message
+    assert "Linux 5.13 or later with Landlock enabled" in message and "--allow-unconfined" in message
+    done = grade("--gradebook", str(tmp_path / "unconfined.db"), "--allow-unconfined", prefix=no_landlock)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" in done.stderr and "NOT confined" in done.stderr and "(none isolation)" in done.stdout
+    assert totals(tmp_path / "unconfined.db") == {"ada": assignment.total_points}
 
 
 def test_check_validates_the_course_and_reports_a_broken_one(tmp_path):

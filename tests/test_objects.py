@@ -398,9 +398,9 @@ def test_a_child_cannot_forge_an_object_reply(box):
                         frame = frame.f_back
                     seq = frame.f_locals["request"]["seq"]
                     body = wire.encode({"seq": seq, "kind": "ok", "value": 5})  # mutating wants 3 items
-                    for fd in os.listdir("/proc/self/fd"):
+                    for fd in range(64):  # every fd the child may hold (/proc may be unreadable)
                         try:
-                            os.write(int(fd), struct.pack("!Q", len(body)) + body)
+                            os.write(fd, struct.pack("!Q", len(body)) + body)
                         except OSError:
                             pass
                     os._exit(0)

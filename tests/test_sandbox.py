@@ -6,8 +6,10 @@ a check that the previous one left the zygote usable. Small limits keep timeouts
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import resource
 import socket
 import stat
 import tempfile
@@ -20,7 +22,7 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.config import Limits
-from autograder.sandbox import Sandbox, SandboxError
+from autograder.sandbox import Sandbox, SandboxError, protocol
 from autograder.student import (
     MAX_MESSAGE,
     BadAnswer,
@@ -30,7 +32,8 @@ from autograder.student import (
     StudentRaised,
     StudentTimeout,
 )
-from helpers import ISOLATIONS, SANDBOX_LIMITS, UNUSABLE, leftovers, new_box, open_student, sandbox_processes
+from helpers import (ISOLATIONS, SANDBOX_LIMITS, UNUSABLE, leftovers, new_box, open_student, sandbox_processes,
+                     shared_box)
 
 SLACK = 1.0  # how far past a deadline a timeout may be reported
 
@@ -220,13 +223,12 @@ def test_printed_output_is_ignored_and_costs_nothing(box):
     _still_grades(box)
 
 
-def test_reading_the_course_is_impossible_under_bubblewrap(tmp_path, boxes):
-    if "bubblewrap" not in boxes:
-        boxes["bubblewrap"] = new_box("bubblewrap")
+@pytest.mark.parametrize("isolation", ["bubblewrap", "landlock"])
+def test_reading_the_course_is_impossible_when_confined(tmp_path, boxes, isolation):
     secrets = [COURSE_ROOT / "course.yaml", COURSE_ROOT / "pyproject.toml",
                COURSE_ROOT / "autograder" / "student.py", tmp_path / "gradebook.db"]
     secrets[-1].write_text("expected answers")
-    with open_student(boxes["bubblewrap"], """
+    with open_student(shared_box(boxes, isolation), """
             import os
             def peek(paths, directories):
                 found = []
@@ -245,8 +247,32 @@ def test_reading_the_course_is_impossible_under_bubblewrap(tmp_path, boxes):
             """) as student:
         found = student.call("peek", [str(path) for path in secrets],
                              [str(COURSE_ROOT / "solutions"), str(tmp_path), str(COURSE_ROOT)])
-    assert found[:6] == ["FileNotFoundError"] * 6
+    refused = "FileNotFoundError" if isolation == "bubblewrap" else "PermissionError"
+    assert found[:6] == [refused] * 6
     assert not {"solutions", "autograder", "course.yaml", "gradebook.db"} & set(found[6].split(","))
+
+
+@pytest.mark.parametrize("isolation", ["bubblewrap", "landlock"])
+def test_the_grading_package_is_hidden_among_the_site_packages(boxes, isolation):
+    """This package's own entries in the site directories (the editable install's finder and
+    .pth, or a copy of the graders, and its metadata) are unreadable; their neighbours are not."""
+    from autograder.sandbox.launch import hidden_entries
+    hidden = [path for path in hidden_entries() if os.path.isfile(path)]
+    if not hidden:
+        pytest.skip("this package is not installed in a site directory")
+    neighbour = str(Path(np.__file__))
+    with open_student(shared_box(boxes, isolation), """
+            def readable(paths):
+                found = []
+                for path in paths:
+                    try:
+                        with open(path, "rb") as file:
+                            found.append(len(file.read(1)) == 1)
+                    except OSError:
+                        found.append(False)
+                return found
+            """) as student:
+        assert student.call("readable", [neighbour, *hidden]) == [True] + [False] * len(hidden), hidden
 
 
 def test_writing_files_fails_and_leaves_them_untouched(box):
@@ -325,6 +351,67 @@ def test_signals_cannot_reach_the_grader_or_the_zygote(box):
     _still_grades(box)
 
 
+def test_no_reach_into_other_processes_but_its_own_settings_work(box):
+    """SIGIO to a chosen owner, limits, priorities, affinities, I/O priorities, locks, leases,
+    System V IPC: refused whenever they could reach another process; the child's own still work."""
+    with open_student(box, """
+            import ctypes, fcntl, os, resource, signal
+            def attempt(tries):
+                outcome = {}
+                for name, attempt in tries.items():
+                    try:
+                        attempt()
+                        outcome[name] = "succeeded"
+                    except OSError as error:
+                        outcome[name] = error.errno
+                return outcome
+            def syscall(number, *args):
+                libc = ctypes.CDLL(None, use_errno=True)
+                if libc.syscall(number, *args) == -1:
+                    raise OSError(ctypes.get_errno(), "")
+            def others(victim):
+                read_end, write_end = os.pipe()
+                return attempt({
+                    "F_SETOWN": lambda: fcntl.fcntl(read_end, fcntl.F_SETOWN, victim),
+                    "F_SETOWN_EX": lambda: fcntl.fcntl(read_end, 15, victim.to_bytes(4, "little") * 2),
+                    "F_SETSIG": lambda: fcntl.fcntl(read_end, 10, signal.SIGKILL),
+                    "O_ASYNC by fcntl": lambda: fcntl.fcntl(read_end, fcntl.F_SETFL, os.O_ASYNC),
+                    "O_ASYNC by open": lambda: os.open("/dev/null", os.O_RDONLY | os.O_ASYNC),
+                    "FIOASYNC": lambda: fcntl.ioctl(read_end, 0x5452, b"\\1\\0\\0\\0"),
+                    "FIOSETOWN": lambda: fcntl.ioctl(read_end, 0x8901, victim.to_bytes(4, "little")),
+                    "prlimit": lambda: resource.prlimit(victim, resource.RLIMIT_CPU, (0, 0)),
+                    "setpriority": lambda: os.setpriority(os.PRIO_PROCESS, victim, 19),
+                    "setpriority of a user": lambda: os.setpriority(os.PRIO_USER, 0, 19),
+                    "setpriority of a group": lambda: os.setpriority(os.PRIO_PGRP, 0, 19),
+                    "sched_setaffinity": lambda: os.sched_setaffinity(victim, {0}),
+                    "sched_setscheduler": lambda: os.sched_setscheduler(victim, os.SCHED_IDLE, os.sched_param(0)),
+                    "sched_setparam": lambda: os.sched_setparam(victim, os.sched_param(0)),
+                    "ioprio_set": lambda: syscall(251, 1, victim, 3 << 13),
+                    "pidfd_open": lambda: os.pidfd_open(victim),
+                    "lockf": lambda: fcntl.lockf(read_end, fcntl.LOCK_SH),
+                    "flock": lambda: fcntl.flock(read_end, fcntl.LOCK_SH),
+                    "lease": lambda: fcntl.fcntl(read_end, 1024, fcntl.F_RDLCK),
+                    "shmat": lambda: syscall(30, 0, 0, 0),
+                    "semop": lambda: syscall(65, 0, 0, 0),
+                })
+            def own():
+                read_end, _ = os.pipe()
+                soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+                return attempt({
+                    "nonblocking": lambda: fcntl.fcntl(read_end, fcntl.F_SETFL, os.O_NONBLOCK),
+                    "own limit": lambda: resource.setrlimit(resource.RLIMIT_CORE, (soft, hard)),
+                    "own priority": lambda: os.setpriority(os.PRIO_PROCESS, 0, 5),
+                    "own affinity": lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)),
+                })
+            """) as student:
+        outcome = student.call("others", os.getpid())
+        assert outcome == dict.fromkeys(outcome, errno.EPERM) and len(outcome) == 21, outcome
+        assert student.call("own") == dict.fromkeys(["nonblocking", "own limit", "own priority", "own affinity"],
+                                                    "succeeded")
+    assert os.getpriority(os.PRIO_PROCESS, 0) == 0 and resource.getrlimit(resource.RLIMIT_CPU)[0] != 0
+    _still_grades(box)
+
+
 def test_no_processes_threads_or_network(box):
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -361,25 +448,25 @@ def test_no_processes_threads_or_network(box):
 
 def test_no_capabilities_and_no_view_into_the_grader(box):
     with open_student(box, """
-            import os
+            import ctypes, os
             def identity(grader):
-                with open("/proc/self/status") as status:
-                    fields = dict(line.split(":", 1) for line in status)
+                header, data = (ctypes.c_uint32 * 2)(0x20080522, 0), (ctypes.c_uint32 * 6)()
+                libc = ctypes.CDLL(None)
+                libc.capget(header, data)
                 peeks = []
-                for name in ("mem", "environ", "maps"):
+                for name in ("mem", "environ", "maps", "cwd/course.yaml"):
                     try:
                         with open(f"/proc/{grader}/{name}", "rb") as file:
                             peeks.append(len(file.read(100)))
                     except OSError as error:
                         peeks.append(type(error).__name__)
-                return os.geteuid(), int(fields["CapEff"], 16), fields["Seccomp"].strip(), peeks
+                return os.getpid(), os.geteuid(), list(data), libc.prctl(21, 0, 0, 0, 0), peeks
             """) as student:
-        euid, capabilities, seccomp_mode, peeks = student.call("identity", os.getpid())
-    assert seccomp_mode == "2" and all(isinstance(peek, str) for peek in peeks), peeks
-    if box.isolation == "bubblewrap":
-        assert capabilities == 0
-    elif os.geteuid() == 0:  # at most the right to read files, when Python is private to root
-        assert euid == 65534 and capabilities in (0, 1 << 2)
+        pid, euid, capabilities, seccomp_mode, peeks = student.call("identity", os.getpid())
+    assert capabilities == [0] * 6, "every capability is dropped, in every isolation"
+    assert seccomp_mode == 2 and all(isinstance(peek, str) for peek in peeks), peeks
+    if os.geteuid() == 0 and box.isolation != "bubblewrap":  # a uid no other process has
+        assert euid == protocol.UID_BASE + pid
 
 
 def test_memory_bomb(box):
@@ -411,9 +498,9 @@ def test_forged_replies_give_nothing(box):
     writer = """
         import os, struct, sys
         def _write_everywhere(data):
-            for fd in os.listdir("/proc/self/fd"):
+            for fd in range(64):  # every fd the child may hold (/proc may be unreadable)
                 try:
-                    os.write(int(fd), data)
+                    os.write(fd, data)
                 except OSError:
                     pass
         def garbage():
@@ -521,15 +608,22 @@ def test_a_dead_zygote_is_replaced(isolation):
     assert leftovers(before) == {}
 
 
-def test_auto_prefers_bubblewrap_and_none_warns(boxes):
+def test_auto_prefers_bubblewrap_then_landlock_and_none_warns(boxes, monkeypatch):
     if "none" not in boxes:
         boxes["none"] = new_box("none")
-    assert "NOT isolated" in boxes["none"].warning and "seccomp" in boxes["none"].warning
+    assert "NOT confined" in boxes["none"].warning and "seccomp" in boxes["none"].warning
     with Sandbox(limits=SANDBOX_LIMITS, isolation="auto") as auto:
-        if "bubblewrap" in UNUSABLE:
-            assert auto.isolation == "none" and "NOT isolated" in auto.warning
-        else:
-            assert auto.isolation == "bubblewrap" and auto.warning is None
+        assert auto.isolation == next((i for i in ("bubblewrap", "landlock") if i not in UNUSABLE), auto.isolation)
+        assert auto.warning is None
+    monkeypatch.setenv("PATH", "/nonexistent")  # bubblewrap removed from PATH
+    if "landlock" in UNUSABLE:
+        with pytest.raises(SandboxError, match="cannot be confined.*--allow-unconfined"):
+            Sandbox(limits=SANDBOX_LIMITS, isolation="auto")
+    else:
+        with Sandbox(limits=SANDBOX_LIMITS, isolation="auto") as auto:
+            assert auto.isolation == "landlock" and auto.warning is None
+    with pytest.raises(SandboxError, match="bubblewrap cannot be used here: bwrap is not installed"):
+        Sandbox(limits=SANDBOX_LIMITS, isolation="bubblewrap")
     with pytest.raises(ValueError):
         Sandbox(isolation="docker")
 
@@ -569,7 +663,7 @@ def test_preimports_are_the_zygotes_and_checked(box):
             assert student.load_problems["cell 2"].startswith("ModuleNotFoundError")
     for bad in (("numpy", "--help"), ("os; rm -rf /",), ("numpy..linalg",), (3,), ("",)):
         with pytest.raises(ValueError, match="preimports"):
-            Sandbox(isolation="none", preimports=bad)
+            Sandbox(isolation="none", preimports=bad, allow_unconfined=True)
 
 
 def test_a_timed_out_function_is_still_defined(box):
@@ -577,3 +671,23 @@ def test_a_timed_out_function_is_still_defined(box):
         with pytest.raises(StudentTimeout):
             student.call("spin")
         assert student.defines("spin")
+
+
+def test_a_worker_whose_sandbox_cannot_start_tries_again_on_its_next_submission(monkeypatch, course):
+    """A failed start (here: bubblewrap asked for while bwrap is off PATH) stops only that task;
+    the worker starts a sandbox again for the next one instead of failing for good."""
+    from autograder.batch import GraderFailure, _Worker
+    from autograder.pipeline import AssignmentGrader
+
+    if "bubblewrap" in UNUSABLE:
+        pytest.skip(UNUSABLE["bubblewrap"])
+    worker = _Worker(AssignmentGrader(course, course.assignment("shallow_network")), "bubblewrap", False,
+                     Path("."))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(GraderFailure, match="bwrap is not installed"):
+        worker.ready_sandbox()
+    monkeypatch.undo()
+    try:
+        assert worker.ready_sandbox().isolation == "bubblewrap"
+    finally:
+        worker.drop_sandbox()

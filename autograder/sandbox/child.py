@@ -1,26 +1,40 @@
 """The untrusted side: a pre-warmed zygote that forks one locked-down child per submission.
 
-Started by the trusted parent as
-``python -s -B child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS MODULE...`` (inside bubblewrap
-when available). This file may import only the standard library, numpy, pyseccomp and its
-siblings ``protocol.py`` and ``wire.py``: the autograder package is not visible in the sandbox.
+Started by the trusted parent (launch.py) as ``python -S -s -B child.py zygote CONTROL_FD SETTINGS``,
+inside bubblewrap when the isolation is "bubblewrap". SETTINGS is a JSON object: ``memory_mb``,
+``cpu_seconds``, ``preimports`` (modules imported once, for every child), ``isolation``
+("bubblewrap", "landlock" or "none"), ``site`` (the site directories: ``-S`` runs no ``.pth``
+file, so no editable-install finder of the graders ever loads here) and ``hidden`` (entries of
+those directories that are the grading package's own, which a child may not read).
 
-The zygote pays for the imports (the MODULEs too) once; every ``fork`` request gets a child that drops privileges,
-sets resource limits and loads a seccomp filter *before* it reads the first line of student code.
+This file may import only the standard library, numpy, pyseccomp, landlockpy and its siblings
+``protocol.py`` and ``wire.py``: the autograder package is not importable in the sandbox.
+
+The zygote pays for the imports once; every ``fork`` request gets a child that takes a uid of
+its own (when the zygote is root), confines its reads with Landlock (isolation "landlock"), sets
+resource limits and loads a seccomp filter *before* it reads the first line of student code.
 Nothing the child says is trusted by the parent, so the child only needs to be correct for honest
-students; keeping dishonest ones contained is the job of the limits, the filter and the parent.
+students; keeping dishonest ones contained is the job of the limits, the filters and the parent.
 """
-import ctypes
-import ctypes.util
-import errno
-import gc
-import importlib
-import os
-import resource
-import select
-import signal
-import socket
+import json
 import sys
+
+if __name__ != "__main__" or sys.argv[1:2] != ["zygote"] or len(sys.argv) != 4:
+    sys.exit("usage: child.py zygote CONTROL_FD SETTINGS_JSON")
+SETTINGS = json.loads(sys.argv[3])
+sys.path.extend(SETTINGS["site"])  # what site.py would add, without running any .pth file
+
+import contextlib  # noqa: E402
+import ctypes  # noqa: E402
+import ctypes.util  # noqa: E402
+import errno  # noqa: E402
+import gc  # noqa: E402
+import importlib  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
 
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"  # before numpy is imported: a BLAS thread pool needs clone()
@@ -28,7 +42,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import builtins  # noqa: E402
 import collections  # noqa: E402,F401  (pre-imported so student imports cost nothing)
 import copy  # noqa: E402,F401
-import functools  # noqa: E402,F401
+import functools  # noqa: E402
 import itertools  # noqa: E402,F401
 import math  # noqa: E402,F401
 import random  # noqa: E402,F401
@@ -43,42 +57,51 @@ import numpy.random  # noqa: E402,F401
 import protocol  # noqa: E402
 import wire  # noqa: E402
 
-NOBODY = 65534
+HERE = os.path.dirname(os.path.abspath(__file__))
+#: The sandbox's own modules, the only files of the grading package a child may read.
+OWN_FILES = ("child.py", "protocol.py", "wire.py")
+#: System files every child may read under Landlock: what bubblewrap mounts, no more.
+SYSTEM_PATHS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/libx32",
+                "/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 MAX_REQUEST = 1 << 40  # requests come from the trusted parent; the cap only keeps decode() happy
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
-PR_SET_KEEPCAPS = 8
 PR_SET_CHILD_SUBREAPER = 36
-CAP_DAC_READ_SEARCH = 2
 CAPABILITY_VERSION_3 = 0x20080522
-TIOCSTI = 0x5412
+CLONE_NEWNS = 0x20000
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+TIOCSTI, FIOASYNC, FIOSETOWN, SIOCSPGRP = 0x5412, 0x5452, 0x8901, 0x8902
+F_SETFL, F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE = 4, 8, 10, 15, 1024
+F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW = 6, 7, 37, 38
+IOPRIO_WHO_PROCESS = 1
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _import_pyseccomp():
-    """pyseccomp finds its library with ctypes.util.find_library, which needs ldconfig and
-    /etc/ld.so.cache; the sandbox has neither, but the dynamic loader finds the sonames."""
+@contextlib.contextmanager
+def _sonames():
+    """pyseccomp and landlockpy find libc with ctypes.util.find_library, which needs ldconfig
+    and /etc/ld.so.cache; bubblewrap has neither, but the dynamic loader finds the sonames."""
     find_library = ctypes.util.find_library
     sonames = {"seccomp": "libseccomp.so.2", "c": "libc.so.6"}
     ctypes.util.find_library = lambda name: sonames.get(name) or find_library(name)
     try:
-        import pyseccomp
+        yield
     finally:
         ctypes.util.find_library = find_library
-    return pyseccomp
 
 
-seccomp = _import_pyseccomp()
+with _sonames():
+    import pyseccomp as seccomp
 
 #: Denied outright: new processes and programs, networking, other processes' memory, changes to
-#: the file system, identity changes, namespaces and mounts, and kernel attack surface numpy
-#: never needs.
+#: the file system, identity changes, namespaces and mounts, System V IPC and file locks (a lock
+#: on a file the grader writes would stall it), and kernel attack surface numpy never needs.
 DENIED = (
     "fork", "vfork", "clone", "execve", "execveat",
     "socket", "socketpair", "connect", "bind",
-    "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise",
+    "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "process_mrelease", "kcmp",
     "pidfd_send_signal", "pidfd_getfd",
     "creat", "openat2", "open_by_handle_at", "mknod", "mknodat",
     "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir",
@@ -92,17 +115,32 @@ DENIED = (
     "setgroups", "setsid", "setpgid",
     "bpf", "perf_event_open", "io_uring_setup", "io_uring_enter", "io_uring_register",
     "userfaultfd", "keyctl", "add_key", "request_key",
-    "shmget", "msgget", "semget", "mq_open",  # kernel objects that would outlive the child
+    "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semtimedop", "semctl", "mq_open",
+    "flock",
 )
-#: Signals may only go to the child itself: pid 0 and negative pids reach the zygote's group.
-SIGNALLING = ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
-#: Any of these flags makes an open() able to change a file.
-WRITE_FLAGS = (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC, os.O_APPEND)
+#: May only name the child itself (its own pid): pid 0 and negative pids reach the zygote's group.
+OWN_PID_ONLY = ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open")
+#: May only name the caller as pid 0: resource limits, scheduling and memory placement of others.
+CALLER_ONLY = ("prlimit64", "sched_setscheduler", "sched_setparam", "sched_setaffinity", "sched_setattr",
+               "migrate_pages", "move_pages")
+#: fcntl commands that reach other processes: signals on I/O (SIGIO to an owner of our choice),
+#: leases and record locks (which stall whoever else opens or locks the file).
+FCNTL_DENIED = (F_SETOWN, F_SETOWN_EX, F_SETSIG, F_SETLEASE, F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW)
+#: ioctls that type into a terminal or set up signal-driven I/O like the fcntls above.
+IOCTL_DENIED = (TIOCSTI, FIOASYNC, FIOSETOWN, SIOCSPGRP)
+#: Any of these flags makes an open() able to change a file; O_ASYNC asks for SIGIO.
+OPEN_DENIED_FLAGS = (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC, os.O_APPEND, os.O_ASYNC)
+
+
+def _check(result, what):
+    if result != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"{what}: {os.strerror(number)}")
 
 
 def _prctl(option, value):
-    if _libc.prctl(option, value, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
+    _check(_libc.prctl(option, value, 0, 0, 0), f"prctl({option})")
 
 
 class _CapabilityHeader(ctypes.Structure):
@@ -114,69 +152,87 @@ class _CapabilityData(ctypes.Structure):
                 ("inheritable", ctypes.c_uint32)]
 
 
-def _set_capabilities(mask):
-    """Keep exactly ``mask`` as effective and permitted capabilities (capset has no wrapper)."""
-    low, high = mask & 0xFFFFFFFF, mask >> 32
-    data = (_CapabilityData * 2)(_CapabilityData(low, low, 0), _CapabilityData(high, high, 0))
-    if _libc.capset(ctypes.byref(_CapabilityHeader(CAPABILITY_VERSION_3, 0)), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset failed")
+def _capabilities():
+    """(effective, permitted) capability masks, from capget: /proc may be unreadable."""
+    data = (_CapabilityData * 2)()
+    _check(_libc.capget(ctypes.byref(_CapabilityHeader(CAPABILITY_VERSION_3, 0)), data), "capget")
+    return (data[0].effective | data[1].effective << 32, data[0].permitted | data[1].permitted << 32)
 
 
-def _become_nobody():
-    """Root outside a user namespace: every check below would be void, so become 'nobody'.
+# ---------------------------------------------------------------------------------------------
+# Set up once, in the zygote.
+# ---------------------------------------------------------------------------------------------
 
-    'nobody' must still import modules; when Python lives where only root may look (pyenv
-    under /root), it keeps the one capability to read files, no more. Writes, signals and
-    ptrace stay barred either way.
+def _runtime_paths():
+    """Where the child imports from: the standard library, the site directories, our own folder."""
+    return [path for path in dict.fromkeys(os.path.realpath(p) for p in sys.path if p) if os.path.exists(path)]
+
+
+def _expose_runtime(paths):
+    """Root outside bubblewrap, whose children take a uid of their own: a folder on the way to
+    ``paths`` that only root may enter (pyenv under /root) would keep them from importing.
+
+    In a mount namespace of the zygote's own, each such folder is covered by an empty tmpfs that
+    holds only the entries leading to ``paths``, bound from the originals: the runtime is
+    reachable without any capability, and nothing else in that folder is even visible.
     """
-    directories = [path for path in sys.path if os.path.isdir(path)]  # as root: all of them
-    _prctl(PR_SET_KEEPCAPS, 1)
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
-    importable = all(os.access(path, os.R_OK | os.X_OK) for path in directories)
-    keep = 0 if importable else 1 << CAP_DAC_READ_SEARCH
-    _set_capabilities(keep)
-    if os.geteuid() != NOBODY or os.getuid() != NOBODY or _effective_capabilities() != keep:
-        os._exit(71)
+    closed = {}  # folder -> names of its entries on the way to a path
+    for path in paths:
+        parts = path.split(os.sep)[1:]
+        for depth in range(len(parts) - 1):
+            folder = os.sep + os.sep.join(parts[:depth])
+            if not os.stat(folder).st_mode & 0o001:
+                closed.setdefault(folder, set()).add(parts[depth])
+    if not closed:
+        return
+    _check(_libc.unshare(CLONE_NEWNS), "unshare")
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    kept = {(folder, name): os.open(os.path.join(folder, name), os.O_PATH | os.O_CLOEXEC)
+            for folder, names in closed.items() for name in names}  # before anything is covered
+    for folder in sorted(closed, key=lambda f: f.count(os.sep)):  # outermost first
+        _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 0, b"mode=0755,size=1m"), f"tmpfs on {folder}")
+        for name in closed[folder]:
+            fd, target = kept[(folder, name)], os.path.join(folder, name)
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.mkdir(target)
+            else:
+                os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+            _check(_libc.mount(f"/proc/self/fd/{fd}".encode(), target.encode(), None, MS_BIND | MS_REC, None),
+                   f"bind {target}")
+    for fd in kept.values():
+        os.close(fd)
 
 
-def _effective_capabilities():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("CapEff:"):
-                return int(line.split()[1], 16)
-    return 0
+def _landlock(hidden):
+    """What a child calls to confine itself with Landlock: read the system, the Python runtime,
+    the site directories but for ``hidden``, and the sandbox's own modules; nothing else, and
+    write nothing anywhere. Signals and abstract sockets stay within the child's own domain (each
+    child makes a domain of its own). The ruleset is built once, here in the zygote."""
+    with _sonames():
+        import landlockpy
+        ruleset = landlockpy.Ruleset(scoped=landlockpy.Scope.ABSTRACT_UNIX_SOCKET | landlockpy.Scope.SIGNAL)
+    hidden = {os.path.realpath(path) for path in hidden}
+    readable = [*SYSTEM_PATHS, *(path for path in _runtime_paths() if path != HERE),
+                *(os.path.join(HERE, name) for name in OWN_FILES)]
+    for path in readable:
+        if os.path.exists(path):
+            _allow(ruleset, landlockpy.AccessFS, os.path.realpath(path), hidden)
+    # Denials are not logged: a hostile submission could flood the kernel log.
+    return functools.partial(ruleset.restrict, landlockpy.RestrictFlag.LOG_SAME_EXEC_OFF)
 
 
-# ---------------------------------------------------------------------------------------------
-# The child: lock down, then serve requests over two pipes.
-# ---------------------------------------------------------------------------------------------
-
-def _lock_down(requests, responses, memory_mb, cpu_seconds, drop_root, rules):
-    """Everything that must hold before student code runs, in an order where each step still
-    has the rights it needs: fds, identity, limits, then the seccomp filter last."""
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)  # prints cost nothing and are never read
-    keep = sorted({0, 1, 2, requests, responses})
-    for low, high in zip(keep, keep[1:] + [2**31 - 1]):
-        os.closerange(low + 1, high)  # the zygote's control socket above all
-    if drop_root:
-        _become_nobody()
-    memory = memory_mb * 2**20
-    for limit, value in (
-        (resource.RLIMIT_AS, (memory, memory)),
-        (resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1)),
-        (resource.RLIMIT_FSIZE, (0, 0)),
-        (resource.RLIMIT_NOFILE, (64, 64)),
-        (resource.RLIMIT_NPROC, (0, 0)),
-        (resource.RLIMIT_CORE, (0, 0)),
-    ):
-        resource.setrlimit(limit, value)
-    for name in SIGNALLING:
-        rules.add_rule(seccomp.ERRNO(errno.EPERM), name, seccomp.Arg(0, seccomp.NE, os.getpid()))
-    rules.load()
+def _allow(ruleset, access, path, hidden):
+    """Allow reading ``path`` (a folder: all below it) except what ``hidden`` names, entry by entry
+    along the way to each hidden path."""
+    if path in hidden:
+        return
+    if not os.path.isdir(path):
+        ruleset.allow_path(path, access.READ_FILE)
+    elif not any(other.startswith(path + os.sep) for other in hidden):
+        ruleset.allow_path(path, access.READ_FILE | access.READ_DIR)
+    else:
+        for entry in os.scandir(path):
+            _allow(ruleset, access, os.path.realpath(entry.path), hidden)
 
 
 def _seccomp_rules():
@@ -188,11 +244,68 @@ def _seccomp_rules():
         rules.add_rule(deny, name)
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # glibc then falls back to clone
     for name, flags_arg in (("open", 1), ("openat", 2)):
-        for flag in WRITE_FLAGS:
+        for flag in OPEN_DENIED_FLAGS:
             rules.add_rule(deny, name, seccomp.Arg(flags_arg, seccomp.MASKED_EQ, flag, flag))
-    rules.add_rule(deny, "ioctl", seccomp.Arg(1, seccomp.EQ, TIOCSTI))  # typing into a terminal
+    for name in CALLER_ONLY:
+        rules.add_rule(deny, name, seccomp.Arg(0, seccomp.NE, 0))
+    rules.add_rule(deny, "setpriority", seccomp.Arg(0, seccomp.NE, 0))  # PRIO_PROCESS ...
+    rules.add_rule(deny, "setpriority", seccomp.Arg(1, seccomp.NE, 0))  # ... of the caller
+    rules.add_rule(deny, "ioprio_set", seccomp.Arg(0, seccomp.NE, IOPRIO_WHO_PROCESS))
+    rules.add_rule(deny, "ioprio_set", seccomp.Arg(1, seccomp.NE, 0))
+    for command in FCNTL_DENIED:
+        rules.add_rule(deny, "fcntl", seccomp.Arg(1, seccomp.EQ, command))
+    rules.add_rule(deny, "fcntl", seccomp.Arg(1, seccomp.EQ, F_SETFL),
+                   seccomp.Arg(2, seccomp.MASKED_EQ, os.O_ASYNC, os.O_ASYNC))
+    for request in IOCTL_DENIED:
+        rules.add_rule(deny, "ioctl", seccomp.Arg(1, seccomp.EQ, request))
     rules.add_rule(deny, "prctl", seccomp.Arg(0, seccomp.EQ, PR_SET_PDEATHSIG))  # outliving us
     return rules
+
+
+# ---------------------------------------------------------------------------------------------
+# The child: lock down, then serve requests over two pipes.
+# ---------------------------------------------------------------------------------------------
+
+def _take_own_uid():
+    """Root with capabilities (no bubblewrap): every check below would be void, so take a uid
+    that no other process has and keep no capability. Then no other child, no other worker's
+    child and no grader process can be signalled, reniced or read through /proc by this one."""
+    uid = protocol.UID_BASE + os.getpid()
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from root to another uid: every capability goes
+    importable = all(os.access(path, os.R_OK | os.X_OK) for path in _runtime_paths() if os.path.isdir(path))
+    if os.geteuid() != uid or os.getuid() != uid or _capabilities() != (0, 0) or not importable:
+        os._exit(71)
+
+
+def _lock_down(requests, responses, settings, drop_root, confine, rules):
+    """Everything that must hold before student code runs, in an order where each step still
+    has the rights it needs: identity, Landlock, fds, limits, then the seccomp filter last."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)  # prints cost nothing and are never read
+    if drop_root:
+        _take_own_uid()
+    if confine is not None:
+        confine()
+    keep = sorted({0, 1, 2, requests, responses})
+    for low, high in zip(keep, keep[1:] + [2**31 - 1]):
+        os.closerange(low + 1, high)  # the zygote's control socket and the ruleset above all
+    memory = settings["memory_mb"] * 2**20
+    cpu_seconds = settings["cpu_seconds"]
+    for limit, value in (
+        (resource.RLIMIT_AS, (memory, memory)),
+        (resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1)),
+        (resource.RLIMIT_FSIZE, (0, 0)),
+        (resource.RLIMIT_NOFILE, (64, 64)),
+        (resource.RLIMIT_NPROC, (0, 0)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ):
+        resource.setrlimit(limit, value)
+    for name in OWN_PID_ONLY:
+        rules.add_rule(seccomp.ERRNO(errno.EPERM), name, seccomp.Arg(0, seccomp.NE, os.getpid()))
+    rules.load()
 
 
 def _encode_reply(reply):
@@ -216,18 +329,19 @@ def _serve(requests, responses):
     try:
         while True:
             request = wire.decode(protocol.read_frame(requests, MAX_REQUEST), MAX_REQUEST)
-            reply = runner.handle(request)
-            reply["seq"] = request["seq"]
-            protocol.write_frame(responses, _encode_reply(reply))
+            replies = runner.load(request["statements"]) if request["op"] == "load" else [runner.handle(request)]
+            for reply in replies:
+                reply["seq"] = request["seq"]
+                protocol.write_frame(responses, _encode_reply(reply))
     except protocol.Closed:
         return
 
 
-def _child(requests, responses, zygote_pid, memory_mb, cpu_seconds, drop_root, rules):
+def _child(requests, responses, zygote_pid, settings, drop_root, confine, rules):
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != zygote_pid:  # the zygote died before the line above took effect
         os._exit(72)
-    _lock_down(requests, responses, memory_mb, cpu_seconds, drop_root, rules)
+    _lock_down(requests, responses, settings, drop_root, confine, rules)
     _serve(requests, responses)
 
 
@@ -235,17 +349,20 @@ def _child(requests, responses, zygote_pid, memory_mb, cpu_seconds, drop_root, r
 # The zygote: fork children on request, kill and reap them, never run student code itself.
 # ---------------------------------------------------------------------------------------------
 
-def _zygote(control_fd, memory_mb, cpu_seconds, preimports):
+def _zygote(control_fd, settings):
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     control = socket.socket(fileno=control_fd)
-    for name in preimports:  # once, not per child; pyplot's first import needs a writable cache
+    for name in settings["preimports"]:  # once, not per child; pyplot's first import needs a writable cache
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - optional: without it a student's import fails on its own
             pass
-    drop_root = os.geteuid() == 0 and _effective_capabilities() != 0
+    drop_root = os.geteuid() == 0 and any(_capabilities())  # under bubblewrap: none to drop
+    if drop_root:
+        _expose_runtime(_runtime_paths())
+    confine = _landlock(settings["hidden"]) if settings["isolation"] == "landlock" else None
     rules = _seccomp_rules()
     gc.freeze()  # keep the warm heap out of every child's garbage collections (and copies)
     control.send(b"ready")
@@ -266,7 +383,7 @@ def _zygote(control_fd, memory_mb, cpu_seconds, preimports):
                 status = 70
                 try:
                     control.detach()
-                    _child(*fds, zygote_pid, memory_mb, cpu_seconds, drop_root, rules)
+                    _child(*fds, zygote_pid, settings, drop_root, confine, rules)
                     status = 0
                 finally:
                     os._exit(status)
@@ -311,7 +428,4 @@ def _kill(pid, children, exited):
     return exited.pop(pid, -1)
 
 
-if __name__ == "__main__":
-    if sys.argv[1:2] != ["zygote"] or len(sys.argv) < 5:
-        sys.exit("usage: child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS MODULE...")
-    _zygote(*(int(argument) for argument in sys.argv[2:5]), sys.argv[5:])
+_zygote(int(sys.argv[2]), SETTINGS)

@@ -1,15 +1,19 @@
 """Starting, probing and stopping the zygote, inside bubblewrap or not.
 
-The zygote is ``child.py`` run as ``child.py zygote CONTROL_FD MEMORY_MB CPU_SECONDS MODULE...``;
-it forks children on request over a control socket. Nothing here believes more of the zygote
-than a short ASCII reply.
+The zygote is ``child.py`` run as ``python -S child.py zygote CONTROL_FD SETTINGS``; it forks
+children on request over a control socket. Nothing here believes more of the zygote than a
+short ASCII reply.
 """
 from __future__ import annotations
 
+import functools
+import importlib.metadata
+import json
 import math
 import os
 import select
 import signal
+import site
 import socket
 import subprocess
 import sys
@@ -19,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import DISTRIBUTION
 from ..config import Limits
 from . import protocol
 
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
     from .host import Sandbox
 
 HERE = Path(__file__).resolve().parent
+PACKAGE = HERE.parent.name  # "autograder": what the child must never import
 #: What the child imports from its own folder; bind-mounted read-only into /sandbox under bwrap.
 CHILD_FILES = ("child.py", "protocol.py", "wire.py")
 ZYGOTE_START_SECONDS = 60.0  # a cold matplotlib font cache alone takes about a second
@@ -40,27 +46,58 @@ CHILD_ENV = {
     "PYTHONHASHSEED": "0",  # set iteration order is part of a reproducible answer
     "MPLBACKEND": "Agg",
 }
-#: Checks that a child works, and reports who it runs as (uid, effective capabilities).
+#: Checks that a child works, and reports who it runs as (uid, effective and permitted
+#: capabilities) and whether it could read ``secret``, a file of the grader's.
 PROBE = """
-def probe(x):
-    import os
-    with open("/proc/self/status") as status:
-        fields = dict(line.split(":", 1) for line in status)
-    return x + 1, os.geteuid(), int(fields["CapEff"], 16)
+def probe(x, secret):
+    import ctypes, os
+    header, data = (ctypes.c_uint32 * 2)(0x20080522, 0), (ctypes.c_uint32 * 6)()
+    ctypes.CDLL(None).capget(header, data)
+    try:
+        with open(secret, "rb") as file:
+            readable = len(file.read(1)) == 1
+    except OSError:
+        readable = False
+    return x + 1, os.geteuid(), data[0] | data[1] | data[3] << 32 | data[4] << 32, readable
 """
+#: A file of the trusted side the probe tries to read: a confined child must not manage.
+SECRET = HERE / "session.py"
 
 
 class ZygoteFailure(Exception):
     """The zygote did not answer as it should; it gets replaced."""
 
 
+@functools.cache
+def site_directories() -> tuple[str, ...]:
+    """The site directories the child imports packages from (python -S does not add them)."""
+    found = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    return tuple(path for path in dict.fromkeys(found) if os.path.isdir(path))
+
+
+@functools.cache
+def hidden_entries() -> tuple[str, ...]:
+    """Entries of the site directories that are this package's own: a non-editable install of
+    the graders, or an editable install's .pth and finder that map it to the checkout; also its
+    metadata. The child may read none of them."""
+    names = {PACKAGE}
+    installed = importlib.metadata.distributions(name=DISTRIBUTION, path=list(site_directories()))
+    files = [file for distribution in installed for file in distribution.files or []]
+    names.update(file.parts[0] for file in files if file.parts and file.parts[0] not in ("..", "__pycache__"))
+    names.update(str(file) for file in files if file.parts[:1] == ("__pycache__",))
+    return tuple(os.path.join(folder, name) for folder in site_directories() for name in sorted(names)
+                 if os.path.lexists(os.path.join(folder, name)))
+
+
 def command(isolation: str, limits: Limits, preimports: tuple[str, ...], control_fd: int,
             scratch: str | None) -> tuple[list[str], dict[str, str], str]:
     """argv, environment and working directory of the zygote."""
-    python = [sys.executable, "-s", "-B"]
-    arguments = ["zygote", str(control_fd), str(limits.memory_mb),
-                 str(math.ceil(limits.submission_seconds) + 5), *preimports]
-    if isolation == "none":
+    python = [sys.executable, "-S", "-s", "-B"]
+    settings = json.dumps({"memory_mb": limits.memory_mb, "cpu_seconds": math.ceil(limits.submission_seconds) + 5,
+                           "preimports": list(preimports), "isolation": isolation,
+                           "site": list(site_directories()), "hidden": list(hidden_entries())})
+    arguments = ["zygote", str(control_fd), settings]
+    if isolation != "bubblewrap":
         env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(scratch, "matplotlib"))
         return [*python, str(HERE / "child.py"), *arguments], env, scratch
     bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -73,9 +110,8 @@ def command(isolation: str, limits: Limits, preimports: tuple[str, ...], control
     for prefix in dict.fromkeys([sys.base_prefix, os.path.realpath(sys.base_prefix), sys.prefix]):
         if not prefix.startswith("/usr/"):
             bwrap += ["--ro-bind", prefix, prefix]
-    for site in dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]):
-        if os.path.isdir(os.path.join(site, "autograder")):  # a non-editable install of us
-            bwrap += ["--tmpfs", os.path.join(site, "autograder")]
+    for path in hidden_entries():  # an empty folder or file in place of the package's own
+        bwrap += ["--tmpfs", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path]
     for name in CHILD_FILES:
         bwrap += ["--ro-bind", str(HERE / name), f"/sandbox/{name}"]
     bwrap += ["--clearenv"]
@@ -85,11 +121,12 @@ def command(isolation: str, limits: Limits, preimports: tuple[str, ...], control
     return bwrap, {"PATH": CHILD_ENV["PATH"]}, "/"
 
 
-def probe(box: Sandbox) -> tuple[int, int]:
-    """Grade a one-line notebook in ``box``; the child's (uid, effective capabilities)."""
+def probe(box: Sandbox) -> tuple[int, int, bool]:
+    """Grade a one-line notebook in ``box``; the child's uid, capabilities, and whether it could
+    read a file of the grader's."""
     with box.open([("probe", PROBE)]) as student:
-        answer = student.call("probe", 41)
-    if not (isinstance(answer, tuple) and len(answer) == 3 and answer[0] == 42):
+        answer = student.call("probe", 41, str(SECRET))
+    if not (isinstance(answer, tuple) and len(answer) == 4 and answer[0] == 42):
         raise ZygoteFailure(f"a probe run gave {answer!r} {student.load_problems}")
     return answer[1:]
 

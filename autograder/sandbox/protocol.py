@@ -8,10 +8,11 @@ and :class:`Runner`, which carries requests out on student code. The runner serv
 child and InProcessStudent alike, so both give the same answers.
 
 Requests (a ``seq`` number is added by the sandbox's session):
-``exec`` label, source · ``defines`` name · ``call`` name, target (None for a function, else an
-object handle), args, kwargs, mutating, strict (NumPy's floating-point warnings raise) · ``new``
-name, handle, args, kwargs · ``bare`` name, handle, state, aliases · ``get`` target, name ·
-``set`` target, name, value.
+``exec`` label, source · ``load`` statements (a list of [label, source]: one ``exec`` reply per
+statement, with its ``index``, as each finishes) · ``defines`` name · ``call`` name, target (None
+for a function, else an object handle), args, kwargs, mutating, strict (NumPy's floating-point
+warnings raise) · ``new`` name, handle, args, kwargs · ``bare`` name, handle, state, aliases ·
+``get`` target, name · ``set`` target, name, value.
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ MAX_MESSAGE = 240
 MAX_ITEMS = 10_000
 #: What a strict call does with NumPy's floating-point warnings: raise them (underflow stays quiet).
 STRICT_ERRORS = {"over": "raise", "divide": "raise", "invalid": "raise"}
+#: A root zygote's children run as uid UID_BASE + their pid: no other process has that uid.
+UID_BASE = 1 << 30
 #: Reply kinds of a request that ran student code and gave no answer.
 FAILURES = ("missing", "notimpl", "raised", "bad")
 
@@ -97,12 +100,15 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
 
 # ------------------------------------------------------------------------------------- replies
 
-def well_formed(request: dict, reply: object) -> bool:
-    """Whether ``reply`` answers ``request``: same sequence number, a kind and value fit for its op."""
+def well_formed(request: dict, reply: object, position: int = 0) -> bool:
+    """Whether ``reply`` answers ``request`` (as its reply number ``position``, for a ``load``):
+    same sequence number, a kind and value fit for its op."""
     if not (isinstance(reply, dict) and type(reply.get("seq")) is int and reply["seq"] == request["seq"]):
         return False
     kind, op = reply.get("kind"), request["op"]
-    if op == "exec":
+    if op == "load" and not (type(reply.get("index")) is int and reply["index"] == position):
+        return False
+    if op in ("exec", "load"):
         return kind == "done" and (reply.get("problem") is None or isinstance(reply.get("problem"), str))
     if op == "defines":
         return kind == "done" and isinstance(reply.get("defined"), bool)
@@ -189,6 +195,11 @@ class Runner:
             if isinstance(error, self._reraise):
                 raise
             return {"kind": "raised", "message": describe(error)}
+
+    def load(self, statements: list) -> Iterator[dict]:
+        """The replies to a ``load`` request: one per statement, as soon as it has run."""
+        for index, (label, source) in enumerate(statements):
+            yield {"kind": "done", "index": index, "problem": self._exec(label, source)}
 
     def _exec(self, label: str, source: str) -> str | None:
         try:

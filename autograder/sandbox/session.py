@@ -13,6 +13,7 @@ import os
 import signal
 import time
 import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..student import (
@@ -236,7 +237,8 @@ class SandboxedStudent(Session):
         self.close()
 
     def _start(self) -> None:
-        """Fork a child and exec the statements one by one, all within one call_seconds.
+        """Fork a child and have it exec the statements in one request, all within one
+        call_seconds; it replies as each statement finishes, so a failure is pinned on one.
 
         A statement whose child dies or garbles its reply is recorded and skipped, and loading
         starts over in a fresh child, so it loses only what it defines. A statement that runs
@@ -244,32 +246,29 @@ class SandboxedStudent(Session):
         """
         limit = self._box.limits.call_seconds
         started = time.monotonic()
-        self._child = self._box._fork()
-        index = 0
-        while index < len(self._statements):
-            label, source = self._statements[index]
-            if index in self._skipped:
-                index += 1
-                continue
+        while True:
+            self._child = self._box._fork()
+            pending = [index for index in range(len(self._statements)) if index not in self._skipped]
+            request = {"op": "load", "statements": [list(self._statements[index]) for index in pending]}
+            loaded = 0
             try:
-                reply = self._exchange({"op": "exec", "label": label, "source": source},
-                                       limit - (time.monotonic() - started))
+                for reply in self._exchange(request, limit - (time.monotonic() - started), replies=len(pending)):
+                    if reply["problem"] is not None:
+                        self.load_problems.setdefault(self._statements[pending[loaded]][0], clean(reply["problem"]))
+                    loaded += 1
+                return
             except _Timeout as timeout:
+                label = self._statements[pending[loaded]][0]
                 self._stopped = (self._submission_message() if timeout.whole_submission else
                                  f"loading your notebook's code took longer than the "
                                  f"{seconds(limit)} limit and was stopped in {label}")
                 self.load_problems.setdefault(label, self._stopped)
                 return
             except (_Died, _Garbled) as failure:
-                self.load_problems.setdefault(label, f"running this cell ended its process ({failure})"
+                self.load_problems.setdefault(self._statements[pending[loaded]][0],
+                                              f"running this cell ended its process ({failure})"
                                               if isinstance(failure, _Died) else str(failure))
-                self._skipped.add(index)
-                self._child = self._box._fork()
-                index = 0
-                continue
-            if reply["problem"] is not None:
-                self.load_problems.setdefault(label, clean(reply["problem"]))
-            index += 1
+                self._skipped.add(pending[loaded])
 
     def _submission_message(self) -> str:
         return (f"your notebook used up its total time limit of "
@@ -292,7 +291,7 @@ class SandboxedStudent(Session):
                              f"call ended the process it lived in")
         limit = self._box.limits.call_seconds
         try:
-            reply = self._exchange(request, limit)
+            reply, = self._exchange(request, limit)
         except _Timeout as timeout:
             if timeout.whole_submission:
                 self._stopped = self._submission_message()
@@ -310,8 +309,9 @@ class SandboxedStudent(Session):
             self._live.add(request["handle"])
         return reply
 
-    def _exchange(self, request: dict, limit: float) -> dict:
-        """Send one frame and read one back within ``limit`` seconds (and the submission's budget).
+    def _exchange(self, request: dict, limit: float, replies: int = 1) -> Iterator[dict]:
+        """Send one frame, then read ``replies`` back (a ``load`` gets one per statement), all
+        within ``limit`` seconds and the submission's budget; each is yielded as it arrives.
 
         On any failure the child is killed and forgotten before the error is raised; a _Died
         then carries how the child ended.
@@ -328,10 +328,11 @@ class SandboxedStudent(Session):
             if allowed <= 0:
                 raise protocol.Timeout
             protocol.write_frame(child.requests, body, deadline)
-            reply = wire.decode(protocol.read_frame(child.responses, max_bytes, deadline), max_bytes)
-            if not protocol.well_formed(request, reply):
-                raise _Garbled("your code's reply could not be read back (it does not answer this call)")
-            return reply
+            for position in range(replies):
+                reply = wire.decode(protocol.read_frame(child.responses, max_bytes, deadline), max_bytes)
+                if not protocol.well_formed(request, reply, position):
+                    raise _Garbled("your code's reply could not be read back (it does not answer this call)")
+                yield reply
         except protocol.Timeout:
             self._discard_child()
             raise _Timeout(whole_submission=allowed < limit) from None
