@@ -17,9 +17,10 @@ import resource
 import secrets
 import signal
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,9 +45,10 @@ class _TrustedOvertime(Exception):
     """The trusted side spent longer on one submission than any honest one needs."""
 
 
-class _Worker:
-    """What one forked worker keeps: the parent's trusted grader and a sandbox of its own,
-    started whenever it is missing, so a failed start costs a retry, not the batch."""
+class Worker:
+    """What one grading worker keeps: the trusted grader and a sandbox of its own, started
+    whenever it is missing, so a failed start costs a retry, not the batch. The local pool's
+    forked workers, Dask's workers and Gradescope's run_autograder each keep one."""
 
     def __init__(self, grader: AssignmentGrader, isolation: str, allow_unconfined: bool, root: Path):
         self.grader, self.isolation, self.allow_unconfined, self.root = grader, isolation, allow_unconfined, root
@@ -73,7 +75,7 @@ class _Worker:
             sandbox.close()
 
 
-_worker: _Worker | None = None
+_worker: Worker | None = None
 
 
 def _start_worker(grader: AssignmentGrader, isolation: str, allow_unconfined: bool, submissions_dir: Path) -> None:
@@ -82,8 +84,7 @@ def _start_worker(grader: AssignmentGrader, isolation: str, allow_unconfined: bo
     global _worker
     memory = TRUSTED_MEMORY_MB * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    signal.signal(signal.SIGALRM, _overtime)
-    _worker = _Worker(grader, isolation, allow_unconfined, submissions_dir)
+    _worker = Worker(grader, isolation, allow_unconfined, submissions_dir)
     try:
         _worker.ready_sandbox()
     except GraderFailure:
@@ -95,19 +96,33 @@ def _overtime(signum, frame):
     raise _TrustedOvertime
 
 
-def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
+@contextmanager
+def alarm(seconds: float) -> Iterator[None]:
+    """_TrustedOvertime in this (main) thread after ``seconds``."""
+    previous = signal.signal(signal.SIGALRM, _overtime)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def grade_one(worker: Worker, submission: Submission,
+              deadline: Callable[[float], AbstractContextManager] = alarm) -> tuple[dict, str | None]:
     """One submission within a deadline of its own: the sandbox bounds the student's code,
-    this bounds everything else (reading, checking) so no submission can hold a worker.
-    A sandbox that breaks down is replaced, and the submission graded once more in the new one."""
-    grader = _worker.grader
+    ``deadline`` bounds everything else (reading, checking) so no submission can hold a worker.
+    A sandbox that breaks down is replaced, and the submission graded once more in the new one.
+    Returns the plain result record and the sandbox's warning, if any."""
+    grader = worker.grader
     for attempt in range(2):
-        sandbox = _worker.ready_sandbox()
-        signal.setitimer(signal.ITIMER_REAL, 2 * grader.limits.submission_seconds + 30)
+        sandbox = worker.ready_sandbox()
         try:
-            result = grader.grade(submission, sandbox, _worker.root)
+            with deadline(2 * grader.limits.submission_seconds + 30):
+                result = grader.grade(submission, sandbox, worker.root)
             break
         except SandboxError:
-            _worker.drop_sandbox()
+            worker.drop_sandbox()
             if attempt:
                 raise
         except (_TrustedOvertime, MemoryError) as error:
@@ -116,9 +131,11 @@ def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
             result = SubmissionResult(submission.student_id, grader.assignment.id, "", grader.zero(reason),
                                       [reason], isolation=sandbox.isolation)
             break
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
     return result.to_dict(), sandbox.warning
+
+
+def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
+    return grade_one(_worker, submission)
 
 
 class GraderFailure(RuntimeError):

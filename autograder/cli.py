@@ -194,6 +194,19 @@ def _export(args) -> int:
     return 0
 
 
+def _gradescope(args) -> int:
+    """Gradescope's autograder zip for one assignment."""
+    from .gradescope import build
+
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    grade_cells(assignment)  # refuse to build when course.yaml and the source disagree
+    out = build(course, assignment, Path(args.out or f"gradescope-{assignment.id}.zip"))
+    console.print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment "
+                  f"(Ubuntu base image; tests per {course.gradescope.tests}, visibility {course.gradescope.visibility})")
+    return 0
+
+
 def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
     """Run the real nbgrader CLI of this environment in the course root."""
     bin_dir = str(Path(sys.executable).parent)
@@ -306,6 +319,15 @@ def parser() -> argparse.ArgumentParser:
                         help="Canvas column that holds the nbgrader student id, one of "
                              f"{', '.join(map(repr, CANVAS_MATCH))} (default: %(default)s)")
     export.set_defaults(run=_export)
+
+    gradescope = commands.add_parser(
+        "gradescope", help="Gradescope's autograder zip for an assignment",
+        description="Build the autograder zip a Gradescope programming assignment expects (setup.sh, "
+                    "run_autograder, the hidden graders, the reference from solutions/, pinned requirements); "
+                    "it grades the submitted notebook in the same sandbox and writes results/results.json.")
+    gradescope.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    gradescope.add_argument("--out", metavar="FILE", help="where to write (default: gradescope-ASSIGNMENT.zip)")
+    gradescope.set_defaults(run=_gradescope)
 
     check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
     check.set_defaults(run=_check)

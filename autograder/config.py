@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 
@@ -95,10 +95,22 @@ class Assignment(_Strict):
         return sum(self.exercises.values())
 
 
+#: When Gradescope shows a result to the student.
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class GradescopeSettings(_Strict):
+    """What `autograder gradescope`'s results.json tells Gradescope."""
+    tests: Literal["exercise", "case"] = "exercise"   # one Gradescope test per exercise, or per case
+    visibility: Visibility = "after_due_date"         # of the score and of every test
+    stdout_visibility: Visibility = "hidden"          # the run's log: for instructors
+
+
 class Course(_Strict):
     course_id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     late_policy: LatePolicy = LatePolicy()
     limits: Limits = Limits()
+    gradescope: GradescopeSettings = GradescopeSettings()
     assignments: list[Assignment] = Field(min_length=1)
 
     @field_validator("assignments")
