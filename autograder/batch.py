@@ -1,7 +1,8 @@
 """`autograder grade`: every submission of an assignment, in parallel, into the gradebook.
 
-Workers are forked from this trusted process once; each owns an AssignmentGrader and a
-pre-warmed sandbox and grades many submissions. Results come back as plain dicts, and this
+Workers are forked from this trusted process once (or run on a Dask cluster: cluster.py);
+each owns an AssignmentGrader and a pre-warmed sandbox and grades many submissions with
+grade_one. Results come back as plain dicts, and this
 process alone records them (gradebook, committed per submission), writes feedback, advances
 the progress bar and finally writes the class report. A submission that breaks the grader
 itself is recorded with 0 and a problem, logged, and makes the exit status non-zero: nothing
@@ -157,9 +158,11 @@ class BatchOutcome:
 def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gradebook_path: Path,
               feedback_dir: Path, reports_dir: Path, workers: int, isolation: str = "auto",
               console: Console | None = None, students: list[str] | None = None,
-              allow_unconfined: bool = False) -> BatchOutcome:
+              allow_unconfined: bool = False, client=None) -> BatchOutcome:
     """Grade every submission of ``assignment`` (or only ``students``'); record, feed back, report.
-    Student code runs unconfined (isolation "none") only with ``allow_unconfined``."""
+    Student code runs unconfined (isolation "none") only with ``allow_unconfined``. With a Dask
+    ``client`` the submissions are graded on its cluster (cluster.py), else by ``workers`` local
+    processes; either way results are recorded here alone."""
     console = console or Console(stderr=True)
     outcome = BatchOutcome()
     submissions = find_submissions(submissions_dir, assignment)
@@ -172,13 +175,13 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         raise NoSubmissions(describe_layout(submissions_dir, assignment))
     trusted = AssignmentGrader(course, assignment)   # loads the reference once, before forking
     cells = [(cell.grade_id, cell.points) for cell in trusted.cells]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
-                             initializer=_start_worker,
-                             initargs=(trusted, isolation, allow_unconfined, submissions_dir)) as pool, \
-            _progress(console) as progress:
-        # Workers start grading now; the slow imports and the gradebook come after, meanwhile.
-        futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
+    if client is None:
+        pool = _local_pool(trusted, submissions, workers, isolation, allow_unconfined, submissions_dir)
+    else:
+        from .cluster import dask_pool
+        pool = dask_pool(client, trusted, submissions, isolation, allow_unconfined)
+    # Workers start grading as the pool opens; the slow imports and the gradebook come after, meanwhile.
+    with pool as completed, _progress(console) as progress:
         task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
         from . import autograded, feedback, gradebook, nbgrader_course, report
 
@@ -191,10 +194,9 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         gc.freeze()  # what was imported stays, and collections need not scan it
 
         def graded() -> Iterator[SubmissionResult]:
-            for future in as_completed(futures):
-                submission = futures[future]
+            for submission, result_of in completed:
                 try:
-                    record, warning = future.result()
+                    record, warning = result_of()
                     result = SubmissionResult.from_dict(record)
                 except GraderFailure:
                     raise
@@ -231,6 +233,18 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     outcome.results.sort(key=lambda r: r.student_id)
     outcome.report = report.write_class_report(store.load_all(reports_dir, assignment.id), reports_dir, assignment)
     return outcome
+
+
+@contextmanager
+def _local_pool(trusted: AssignmentGrader, submissions: list[Submission], workers: int, isolation: str,
+                allow_unconfined: bool, root: Path) -> Iterator[Iterator[tuple[Submission, Callable]]]:
+    """Workers forked from this process, each with the trusted grader and a pre-warmed sandbox;
+    yields (submission, its outcome) as they complete."""
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions))),
+                             mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
+                             initargs=(trusted, isolation, allow_unconfined, root)) as pool:
+        futures = {pool.submit(_grade_in_worker, submission): submission for submission in submissions}
+        yield ((futures[future], future.result) for future in as_completed(futures))
 
 
 def describe_layout(submissions_dir: Path, assignment: Assignment) -> str:

@@ -34,9 +34,7 @@ def _chosen(args, course: Course, submissions: Path | None = None) -> list[Assig
 
 
 def _grade(args) -> int:
-    from .batch import GraderFailure, NoSubmissions, grade_all
-    from .course_report import write_course_report
-    from .report import isolation_summary, summary_table
+    from .batch import GraderFailure
 
     course = load_course(args.course)
     submissions = Path(args.submissions)
@@ -49,17 +47,35 @@ def _grade(args) -> int:
         errors.print(f"[red]{submissions} holds no <student>/<assignment>/ folder of any assignment in "
                      f"course.yaml ({', '.join(a.id for a in course.assignments)})[/]")
         return 2
-    refusal = _isolation_refusal(args.isolation, args.allow_unconfined)
+    where = args.scheduler or args.cluster
+    refusal = None if where else _isolation_refusal(args.isolation, args.allow_unconfined)  # a cluster's workers check their own
     if refusal:
         errors.print(f"[red]{refusal}[/]")
         return 2
+    if not where:
+        return _grade_each(args, course, chosen, submissions)
+    from .cluster import connect
+    try:
+        with connect(where) as client:
+            return _grade_each(args, course, chosen, submissions, client)
+    except GraderFailure as failure:
+        errors.print(f"[red]{failure}[/]")
+        return 1
+
+
+def _grade_each(args, course: Course, chosen: list[Assignment], submissions: Path, client=None) -> int:
+    """Grade the chosen assignments one after the other (on ``client``'s Dask cluster if given)."""
+    from .batch import GraderFailure, NoSubmissions, grade_all
+    from .course_report import write_course_report
+    from .report import isolation_summary, summary_table
+
     status = 0
     for assignment in chosen:
         started = time.perf_counter()
         try:
             outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
                                 Path(args.reports), args.workers, args.isolation, errors, args.student,
-                                args.allow_unconfined)
+                                args.allow_unconfined, client)
         except NoSubmissions as nothing:
             if args.all:
                 console.print(f"{assignment.id}: {nothing}")
@@ -72,8 +88,9 @@ def _grade(args) -> int:
         seconds = time.perf_counter() - started
         console.print(summary_table(outcome.results, assignment))
         count = len(outcome.results)
-        console.print(f"graded {count} submission{'s' * (count != 1)} of {assignment.id} in {seconds:.1f} s "
-                      f"with {args.workers} worker{'s' * (args.workers != 1)} "
+        where = (f"on the Dask cluster {args.scheduler or args.cluster}" if client else
+                 f"with {args.workers} worker{'s' * (args.workers != 1)}")
+        console.print(f"graded {count} submission{'s' * (count != 1)} of {assignment.id} in {seconds:.1f} s {where} "
                       f"({isolation_summary(outcome.results)} isolation); "
                       f"gradebook: {args.gradebook}, feedback: {args.feedback}/, report: {outcome.report}")
         if outcome.internal_errors:
@@ -362,6 +379,12 @@ def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) 
                              help="grade only this student (repeatable); reports still cover the whole class")
     command.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                          help="parallel grading workers (default: the number of CPUs, %(default)s)")
+    dask = command.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", metavar="ADDRESS",
+                      help="grade on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786); results "
+                           "are recorded here as in a local run")
+    dask.add_argument("--cluster", metavar="local:N",
+                      help="grade on a Dask cluster of N worker processes started on this machine")
     command.add_argument("--isolation", choices=ISOLATIONS, default="auto",
                          help="what confines student code's reads: bubblewrap, else Landlock (auto), one of "
                               "them required, or nothing but rlimits + seccomp (none, which needs "

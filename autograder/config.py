@@ -139,6 +139,16 @@ class Course(_Strict):
         raise ConfigError(f"no assignment {assignment_id!r} in course.yaml (known: {known})")
 
 
+def one_assignment_yaml(course: Course, assignment: Assignment) -> str:
+    """course.yaml with ``assignment`` alone, for a grader elsewhere (a Gradescope zip, a Dask
+    worker) that needs this assignment's settings and nothing else."""
+    data = {"course_id": course.course_id, "late_policy": course.late_policy.model_dump(),
+            "limits": course.limits.model_dump(), "gradescope": course.gradescope.model_dump(),
+            "assignments": [assignment.model_dump(mode="json", exclude_none=True)]}
+    return (f"# course.yaml of {assignment.id} alone, written by the autograder from the course's.\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
 class ConfigError(Exception):
     """course.yaml is missing or wrong; the message says where and how to fix it."""
 

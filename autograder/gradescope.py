@@ -24,10 +24,8 @@ import traceback
 import zipfile
 from pathlib import Path
 
-import yaml
-
 from . import COURSE_ROOT
-from .config import Assignment, Course, GradescopeSettings
+from .config import Assignment, Course, GradescopeSettings, one_assignment_yaml
 from .results import SubmissionResult, check_lines
 
 ROOT = Path("/autograder")
@@ -78,15 +76,6 @@ PYTHONPATH="$ROOT/source" exec "$PYTHON" -m autograder.gradescope "$ROOT"
 
 # ---------------------------------------------------------------- building the zip
 
-def course_yaml(course: Course, assignment: Assignment) -> str:
-    """course.yaml with ``assignment`` alone (its notebook is the only one in the zip)."""
-    data = {"course_id": course.course_id, "late_policy": course.late_policy.model_dump(),
-            "limits": course.limits.model_dump(), "gradescope": course.gradescope.model_dump(),
-            "assignments": [assignment.model_dump(mode="json", exclude_none=True)]}
-    return (f"# Written by `autograder gradescope {assignment.id}` from the course's course.yaml.\n"
-            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-
-
 def _files(assignment: Assignment, root: Path) -> list[Path]:
     """This package without other assignments' hidden folders, and the source notebook."""
     package = root / "autograder"
@@ -101,7 +90,7 @@ def build(course: Course, assignment: Assignment, out: Path, root: Path = COURSE
     run_autograder at its root, as Gradescope requires."""
     entries = {"setup.sh": SETUP.encode(), "run_autograder": RUN.encode(),
                "requirements.lock": (root / "requirements.lock").read_bytes(),
-               "course.yaml": course_yaml(course, assignment).encode("utf-8")}
+               "course.yaml": one_assignment_yaml(course, assignment).encode("utf-8")}
     entries.update({path.relative_to(root).as_posix(): path.read_bytes() for path in _files(assignment, root)})
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
