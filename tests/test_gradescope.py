@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from autograder import COURSE_ROOT
+from autograder.config import ConfigError, load_course
 from autograder.samples import answered_release, write_submission
 from conftest import COURSE
 from helpers import VENV_BIN, environment, run, scores
@@ -149,3 +150,10 @@ def test_mutant_scores_as_autograder_grade_does(archive, per_case, mutant, grade
         for exercise in expected.exercises:
             own = [t for t in cases["tests"] if t["name"].startswith(f"{exercise.name}: ")]
             assert sum(t["score"] for t in own) == pytest.approx(exercise.points, abs=0.02)
+
+
+def test_gradescope_settings_are_checked_with_the_line(tmp_path):
+    text = (COURSE_ROOT / "course.yaml").read_text()
+    (tmp_path / "course.yaml").write_text(text.replace("assignments:\n", "gradescope:\n  visibility: sometimes\n\nassignments:\n", 1))
+    with pytest.raises(ConfigError, match=r"gradescope\.visibility: Input should be 'visible', 'hidden'"):
+        load_course(tmp_path / "course.yaml")
