@@ -57,6 +57,7 @@ class ClassStats:
     did_not_run: list[str]     # no exercise could be run because of a problem (a syntax error, say)
     unreadable: list[str]      # no usable notebook: nothing could be run
     flagged: dict[str, list[str]]   # student id -> what their code tried that the sandbox forbids
+    isolation: str             # what confined student code (see isolation_summary)
 
 
 #: Failure keys that say why code could not be judged, not which mistake it makes.
@@ -81,7 +82,6 @@ def tampering(result: SubmissionResult) -> list[str]:
     return list(dict.fromkeys(
         f"{exercise.name}: {case.hint}" for exercise in result.exercises for case in exercise.cases
         if case.mistake == "StudentCrash" or (case.mistake == "StudentRaised" and case.hint.startswith("PermissionError"))))
-    isolation: str             # what confined student code (see isolation_summary)
 
 
 def exercise_points(result: SubmissionResult, assignment: Assignment) -> dict[str, float]:
