@@ -110,7 +110,7 @@ def _init_case(sizes, description):
     _init_case([64, 32, 10], "initialize_network([64, 32, 10]), the digits network"),
     _init_case([5, 3], "one layer: initialize_network([5, 3])"),
     _init_case([8, 16, 12, 6, 3], "four layers: initialize_network([8, 16, 12, 6, 3])"),
-    _init_case([300, 200, 100, 50], "large layers [300, 200, 100, 50]: the scale of the weights is measured precisely"),
+    _init_case([200, 100, 50, 25], "large layers [200, 100, 50, 25]: the scale of the weights is measured precisely"),
 ])
 def test_initialize_network(student, reference, case):
     sizes = case.inputs()["sizes"]
