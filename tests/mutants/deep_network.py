@@ -140,8 +140,6 @@ MUTANTS = [
             "weights_small"),
     Variant("init_xavier", "initialize_network", _init(weight="np.random.randn(n_in, n_out) * np.sqrt(1.0 / n_in)"),
             "weights_xavier"),
-    Variant("init_fan_out", "initialize_network", _init(weight="np.random.randn(n_in, n_out) * np.sqrt(2.0 / n_out)"),
-            "weights_fan_out"),
     Variant("init_column_major", "initialize_network",
             _init(weight="np.random.randn(n_out, n_in) * np.sqrt(2.0 / n_in)"), "weights_column_major"),
     Variant("init_biases_column", "initialize_network", _init(bias="np.zeros((n_out, 1))"), "biases_column"),
@@ -159,8 +157,6 @@ MUTANTS = [
     # cross_entropy_loss
     Variant("loss_summed", "cross_entropy_loss", _loss("float(-np.sum(Y * np.log(P)))"), "loss_no_mean"),
     Variant("loss_np_mean", "cross_entropy_loss", _loss("float(-np.mean(Y * np.log(P)))"), "loss_mean_over_classes"),
-    Variant("loss_binary_formula", "cross_entropy_loss",
-            _loss("float(-np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P)) / m)"), "loss_binary"),
     Variant("loss_unclipped", "cross_entropy_loss", _loss("float(-np.sum(Y * np.log(Y_hat)) / m)"), "loss_not_finite"),
     Variant("loss_arguments_swapped", "cross_entropy_loss",
             _loss("float(-np.sum(Y_hat * np.log(np.clip(Y, 1e-15, 1 - 1e-15))) / m)"), "loss_arguments_swapped"),
@@ -177,8 +173,6 @@ MUTANTS = [
     Variant("grads_relu_slope_one_at_zero", "compute_gradients", _gradients(derivative="(Zs[l - 1] >= 0)"),
             "relu_derivative_at_zero"),
     Variant("grads_without_relu_slope", "compute_gradients", _gradients(derivative="1"), "relu_derivative_missing"),
-    Variant("grads_times_activation", "compute_gradients", _gradients(derivative="activations[l]"),
-            "derivative_is_activation"),
     # one_hot
     Variant("one_hot_transposed", "one_hot", _one_hot(
         "    Y = np.zeros((n_classes, m))\n    Y[y, np.arange(m)] = 1.0\n    return Y"), "one_hot_transposed"),
@@ -235,8 +229,6 @@ def update(self, weights, biases, dW, db):
     Variant("train_optimizer_every_epoch", "train_network", _train(
         fresh="\n        optimizer = MomentumOptimizer(learning_rate, momentum)"), "train_optimizer_recreated",
             also=("train_not_learning",)),
-    Variant("train_default_momentum", "train_network", _train(optimizer="MomentumOptimizer(learning_rate)"),
-            "train_momentum_ignored"),
     Variant("train_unseeded", "train_network", _train(seeding="pass", batch_seed="epoch"), "train_seed_ignored"),
     Variant("train_loss_per_batch", "train_network", _train(
         per_batch='history["loss"].append(cross_entropy_loss(Y_batch, Y_hat))', epoch_end="pass"),
