@@ -142,7 +142,6 @@ MUTANTS = [
             "weights_xavier"),
     Variant("init_column_major", "initialize_network",
             _init(weight="np.random.randn(n_out, n_in) * np.sqrt(2.0 / n_in)"), "weights_column_major"),
-    Variant("init_biases_column", "initialize_network", _init(bias="np.zeros((n_out, 1))"), "biases_column"),
     Variant("init_one_layer_short", "initialize_network",
             _init(pairs="zip(layer_sizes[:-2], layer_sizes[1:-1])"), "layers_missing"),
     # forward_propagation
@@ -152,8 +151,6 @@ MUTANTS = [
     Variant("forward_cache_without_X", "forward_propagation", _forward(start="[]"), "cache_missing_input"),
     Variant("forward_cache_appends_swapped", "forward_propagation",
             _forward(store="activations.append(Z)\n        Zs.append(A)"), "cache_swapped"),
-    Variant("forward_stops_one_layer_early", "forward_propagation",
-            _forward(A="softmax(Z) if l == L - 2 else relu(Z)", layers="L - 1"), "last_layer_skipped"),
     # cross_entropy_loss
     Variant("loss_summed", "cross_entropy_loss", _loss("float(-np.sum(Y * np.log(P)))"), "loss_no_mean"),
     Variant("loss_np_mean", "cross_entropy_loss", _loss("float(-np.mean(Y * np.log(P)))"), "loss_mean_over_classes"),
@@ -169,7 +166,6 @@ MUTANTS = [
     Variant("grads_output_layer_only", "compute_gradients",
             _gradients(start="[np.zeros_like(W) for W in weights], [np.zeros((1, W.shape[1])) for W in weights]",
                        fill="if l == L - 1:\n            dW[l], db[l] = {dW}, {db}"), "grads_output_only"),
-    Variant("grads_dZ_reversed", "compute_gradients", _gradients(dZ_out="Y - activations[-1]"), "dZ_sign"),
     Variant("grads_relu_slope_one_at_zero", "compute_gradients", _gradients(derivative="(Zs[l - 1] >= 0)"),
             "relu_derivative_at_zero"),
     Variant("grads_without_relu_slope", "compute_gradients", _gradients(derivative="1"), "relu_derivative_missing"),
@@ -194,15 +190,11 @@ MUTANTS = [
             "seed_ignored"),
     Variant("preprocess_counts_unique_labels", "preprocess_data", _preprocess(classes="len(np.unique(y))"),
             "classes_from_unique"),
-    Variant("preprocess_divides_in_place", "preprocess_data", _preprocess(scale="X\n    X_s /= max_value"),
-            "input_changed", also=("StudentRaised",)),
     # random_mini_batches
     Variant("batches_drop_the_remainder", "random_mini_batches", _batches(stop="m - m % batch_size"),
             "last_batch_dropped"),
     Variant("batches_drawn_with_replacement", "random_mini_batches",
             _batches(order="np.random.default_rng(seed).integers(0, m, size=m)"), "examples_repeated"),
-    Variant("batches_two_permutations", "random_mini_batches",
-            _batches(Y_order="np.random.default_rng(seed + 1).permutation(m)"), "pairing_broken"),
     Variant("batches_global_generator", "random_mini_batches", _batches(order="np.random.permutation(m)"),
             "seed_ignored"),
     # MomentumOptimizer.update
@@ -239,7 +231,6 @@ def update(self, weights, biases, dW, db):
                   'forward_propagation(X_train, weights, biases)[0]))'), "train_loss_after_update"),
     # predict
     Variant("predict_probabilities", "predict", _predict("A_out"), "predict_probabilities"),
-    Variant("predict_keepdims", "predict", _predict("np.argmax(A_out, axis=1, keepdims=True)"), "predict_column"),
     Variant("predict_over_examples", "predict", _predict("np.argmax(A_out, axis=0)"), "predict_axis0"),
     # evaluate
     Variant("evaluate_transposed", "evaluate", _evaluate(confusion="confusion[y_pred[i], y_true[i]] += 1"),
@@ -282,7 +273,6 @@ def compute_gradients(weights, cache, Y):
         if l:
             dZ = np.dot(dZ, weights[l].T) * (A[l] > 0)
     return dW[::-1], db[::-1]"""),
-    Variant("one_hot_identity_rows", "one_hot", "\ndef one_hot(y, n_classes):\n    return np.eye(n_classes)[y]"),
     Variant("preprocess_shuffled_indices", "preprocess_data", """
 def preprocess_data(X, y, validation_split=0.2, seed=0, max_value=16.0):
     rng = np.random.default_rng(seed)

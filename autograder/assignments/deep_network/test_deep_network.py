@@ -163,8 +163,7 @@ def test_forward_propagation(student, reference, case):
         at_start = first.shape == X.shape and close(first, X)
         raise HINTS.mistake("cache_missing_output" if at_start else "cache_missing_input")
     activations, Zs = _layers(activations, L + 1, "cache['activations']"), _layers(Zs, L, "cache['Z']")
-    swapped = {"cache_swapped": {"activations": right["Z"], "Z": right["activations"][1:]}}
-    if _same({"activations": activations[1:], "Z": Zs}, swapped["cache_swapped"]):
+    if _same({"activations": activations[1:], "Z": Zs}, {"activations": right["Z"], "Z": right["activations"][1:]}):
         raise HINTS.mistake("cache_swapped")
     _expect({"activations": activations, "Z": Zs}, right, "the cache", {},
             "the cache is wrong: activations [X, A_1, ..., A_L], Z [Z_1, ..., Z_L] of this forward pass")
