@@ -75,7 +75,7 @@ def test_broken_yaml_and_missing_file_are_clear(tmp_path):
 
 def test_unknown_assignment_lists_the_known_ones():
     with pytest.raises(ConfigError, match="known: shallow_network"):
-        load_course().assignment("deep_network")
+        load_course().assignment("no_such_assignment")
 
 
 def test_nbgrader_config_and_source_points_agree_with_course_yaml():

@@ -1,0 +1,1 @@
+../shallow_network/test_public_checks.py
