@@ -2,9 +2,9 @@
 
 Workers are forked from this trusted process once (or run on a Dask cluster: cluster.py);
 each owns an AssignmentGrader and a pre-warmed sandbox and grades many submissions with
-grade_one. Results come back as plain dicts, and this
-process alone records them (gradebook, committed per submission), writes feedback, advances
-the progress bar and finally writes the class report. A submission that breaks the grader
+grade_one. Results come back as plain dicts, and this process alone records them (gradebook,
+committed per submission), writes feedback, advances the progress bar and finally writes the
+class report. A submission that breaks the grader
 itself is recorded with 0 and a problem, logged, and makes the exit status non-zero: nothing
 is lost and the batch goes on.
 """
