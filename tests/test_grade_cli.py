@@ -293,7 +293,8 @@ def test_without_bubblewrap_landlock_and_without_both_a_refusal(tmp_path, assign
     assert done.returncode == 0, done.stderr
     assert "(landlock isolation)" in done.stdout and "WARNING" not in done.stderr
     assert totals(tmp_path / "auto.db") == {"ada": assignment.total_points}
-    assert "(landlock isolation)" in (tmp_path / "feedback" / "ada" / assignment.id / f"{Path(assignment.notebook).stem}.html").read_text()
+    page = tmp_path / "feedback" / "ada" / assignment.id / Path(assignment.notebook).with_suffix(".html")
+    assert "(landlock isolation)" in page.read_text()
     report = (tmp_path / "reports" / assignment.id / "report.html").read_text()
     assert "<span class='big'>landlock</span><span class='muted'>isolation</span>" in report
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -71,6 +72,11 @@ def test_a_check_names_the_broken_function_it_calls(graders, tmp_path):
     assert outcomes["check_forward_propagation"] is None and outcomes["check_predict"] is None
 
 
+#: A reference to a source document the student never saw ("as in the original notebook").
+ORIGINAL_SOURCE = re.compile(r"\bthe original(?:'s|’s)?\s+(?:notebook|example|tutorial|text|source|lesson|course|"
+                             r"code|seed|version|numbers|author)s?\b", re.IGNORECASE)
+
+
 @pytest.mark.parametrize("assignment", COURSE.assignments, ids=lambda a: a.id)
 def test_the_notebook_says_how_grading_works(assignment):
     """Hidden tests run later, on the submitted notebook, never in the student's check cells;
@@ -78,4 +84,5 @@ def test_the_notebook_says_how_grading_works(assignment):
     notebook = json.loads((COURSE_ROOT / "assignments" / assignment.id / assignment.notebook).read_text(encoding="utf-8"))
     text = " ".join("".join(cell["source"]) for cell in notebook["cells"]).replace("\n", " ")
     assert "run in the same" not in text and "hidden tests** that the course runs" in text
-    assert "the original" not in text.lower()
+    # "the original order" or "the original row" are fine; "the original notebook" is not.
+    assert not ORIGINAL_SOURCE.search(text), ORIGINAL_SOURCE.search(text)

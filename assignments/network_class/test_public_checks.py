@@ -20,7 +20,7 @@ matplotlib.use("Agg")  # draw plots off-screen: no windows, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).absolute().parent  # not resolve(): in solutions/ this file is a shared symlink
 # In the instructor's copy each check cell ends with a block of hidden tests between nbgrader's
 # BEGIN/END markers; it needs the grading package, so it is cut out (released copies lack it).
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN\s+TESTS.*?### END HIDDEN\s+TESTS", re.DOTALL)
