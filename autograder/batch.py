@@ -1,9 +1,10 @@
 """`autograder grade`: every submission of an assignment, in parallel, into the gradebook.
 
-Workers are forked from this trusted process once; each owns an AssignmentGrader and a
-pre-warmed sandbox and grades many submissions. Results come back as plain dicts, and this
-process alone records them (gradebook, committed per submission), writes feedback, advances
-the progress bar and finally writes the class report. A submission that breaks the grader
+Workers are forked from this trusted process once (or run on a Dask cluster: cluster.py);
+each owns an AssignmentGrader and a pre-warmed sandbox and grades many submissions with
+grade_one. Results come back as plain dicts, and this process alone records them (gradebook,
+committed per submission), writes feedback, advances the progress bar and finally writes the
+class report. A submission that breaks the grader
 itself is recorded with 0 and a problem, logged, and makes the exit status non-zero: nothing
 is lost and the batch goes on.
 """
@@ -17,9 +18,10 @@ import resource
 import secrets
 import signal
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,9 +46,10 @@ class _TrustedOvertime(Exception):
     """The trusted side spent longer on one submission than any honest one needs."""
 
 
-class _Worker:
-    """What one forked worker keeps: the parent's trusted grader and a sandbox of its own,
-    started whenever it is missing, so a failed start costs a retry, not the batch."""
+class Worker:
+    """What one grading worker keeps: the trusted grader and a sandbox of its own, started
+    whenever it is missing, so a failed start costs a retry, not the batch. The local pool's
+    forked workers, Dask's workers and Gradescope's run_autograder each keep one."""
 
     def __init__(self, grader: AssignmentGrader, isolation: str, allow_unconfined: bool, root: Path):
         self.grader, self.isolation, self.allow_unconfined, self.root = grader, isolation, allow_unconfined, root
@@ -73,7 +76,7 @@ class _Worker:
             sandbox.close()
 
 
-_worker: _Worker | None = None
+_worker: Worker | None = None
 
 
 def _start_worker(grader: AssignmentGrader, isolation: str, allow_unconfined: bool, submissions_dir: Path) -> None:
@@ -82,8 +85,7 @@ def _start_worker(grader: AssignmentGrader, isolation: str, allow_unconfined: bo
     global _worker
     memory = TRUSTED_MEMORY_MB * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    signal.signal(signal.SIGALRM, _overtime)
-    _worker = _Worker(grader, isolation, allow_unconfined, submissions_dir)
+    _worker = Worker(grader, isolation, allow_unconfined, submissions_dir)
     try:
         _worker.ready_sandbox()
     except GraderFailure:
@@ -95,19 +97,33 @@ def _overtime(signum, frame):
     raise _TrustedOvertime
 
 
-def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
+@contextmanager
+def alarm(seconds: float) -> Iterator[None]:
+    """_TrustedOvertime in this (main) thread after ``seconds``."""
+    previous = signal.signal(signal.SIGALRM, _overtime)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def grade_one(worker: Worker, submission: Submission,
+              deadline: Callable[[float], AbstractContextManager] = alarm) -> tuple[dict, str | None]:
     """One submission within a deadline of its own: the sandbox bounds the student's code,
-    this bounds everything else (reading, checking) so no submission can hold a worker.
-    A sandbox that breaks down is replaced, and the submission graded once more in the new one."""
-    grader = _worker.grader
+    ``deadline`` bounds everything else (reading, checking) so no submission can hold a worker.
+    A sandbox that breaks down is replaced, and the submission graded once more in the new one.
+    Returns the plain result record and the sandbox's warning, if any."""
+    grader = worker.grader
     for attempt in range(2):
-        sandbox = _worker.ready_sandbox()
-        signal.setitimer(signal.ITIMER_REAL, 2 * grader.limits.submission_seconds + 30)
+        sandbox = worker.ready_sandbox()
         try:
-            result = grader.grade(submission, sandbox, _worker.root)
+            with deadline(2 * grader.limits.submission_seconds + 30):
+                result = grader.grade(submission, sandbox, worker.root)
             break
         except SandboxError:
-            _worker.drop_sandbox()
+            worker.drop_sandbox()
             if attempt:
                 raise
         except (_TrustedOvertime, MemoryError) as error:
@@ -116,9 +132,11 @@ def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
             result = SubmissionResult(submission.student_id, grader.assignment.id, "", grader.zero(reason),
                                       [reason], isolation=sandbox.isolation)
             break
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
     return result.to_dict(), sandbox.warning
+
+
+def _grade_in_worker(submission: Submission) -> tuple[dict, str | None]:
+    return grade_one(_worker, submission)
 
 
 class GraderFailure(RuntimeError):
@@ -140,9 +158,11 @@ class BatchOutcome:
 def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gradebook_path: Path,
               feedback_dir: Path, reports_dir: Path, workers: int, isolation: str = "auto",
               console: Console | None = None, students: list[str] | None = None,
-              allow_unconfined: bool = False) -> BatchOutcome:
+              allow_unconfined: bool = False, client=None) -> BatchOutcome:
     """Grade every submission of ``assignment`` (or only ``students``'); record, feed back, report.
-    Student code runs unconfined (isolation "none") only with ``allow_unconfined``."""
+    Student code runs unconfined (isolation "none") only with ``allow_unconfined``. With a Dask
+    ``client`` the submissions are graded on its cluster (cluster.py), else by ``workers`` local
+    processes; either way results are recorded here alone."""
     console = console or Console(stderr=True)
     outcome = BatchOutcome()
     submissions = find_submissions(submissions_dir, assignment)
@@ -155,13 +175,13 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         raise NoSubmissions(describe_layout(submissions_dir, assignment))
     trusted = AssignmentGrader(course, assignment)   # loads the reference once, before forking
     cells = [(cell.grade_id, cell.points) for cell in trusted.cells]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions) or 1)), mp_context=context,
-                             initializer=_start_worker,
-                             initargs=(trusted, isolation, allow_unconfined, submissions_dir)) as pool, \
-            _progress(console) as progress:
-        # Workers start grading now; the slow imports and the gradebook come after, meanwhile.
-        futures = {pool.submit(_grade_in_worker, s): s for s in submissions}
+    if client is None:
+        pool = _local_pool(trusted, submissions, workers, isolation, allow_unconfined, submissions_dir)
+    else:
+        from .cluster import dask_pool
+        pool = dask_pool(client, trusted, submissions, isolation, allow_unconfined)
+    # Workers start grading as the pool opens; the slow imports and the gradebook come after, meanwhile.
+    with pool as completed, _progress(console) as progress:
         task = progress.add_task(f"grading {assignment.id}", total=len(submissions))
         from . import autograded, feedback, gradebook, nbgrader_course, report
 
@@ -174,10 +194,9 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         gc.freeze()  # what was imported stays, and collections need not scan it
 
         def graded() -> Iterator[SubmissionResult]:
-            for future in as_completed(futures):
-                submission = futures[future]
+            for submission, result_of in completed:
                 try:
-                    record, warning = future.result()
+                    record, warning = result_of()
                     result = SubmissionResult.from_dict(record)
                 except GraderFailure:
                     raise
@@ -214,6 +233,18 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
     outcome.results.sort(key=lambda r: r.student_id)
     outcome.report = report.write_class_report(store.load_all(reports_dir, assignment.id), reports_dir, assignment)
     return outcome
+
+
+@contextmanager
+def _local_pool(trusted: AssignmentGrader, submissions: list[Submission], workers: int, isolation: str,
+                allow_unconfined: bool, root: Path) -> Iterator[Iterator[tuple[Submission, Callable]]]:
+    """Workers forked from this process, each with the trusted grader and a pre-warmed sandbox;
+    yields (submission, its outcome) as they complete."""
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(submissions))),
+                             mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
+                             initargs=(trusted, isolation, allow_unconfined, root)) as pool:
+        futures = {pool.submit(_grade_in_worker, submission): submission for submission in submissions}
+        yield ((futures[future], future.result) for future in as_completed(futures))
 
 
 def describe_layout(submissions_dir: Path, assignment: Assignment) -> str:

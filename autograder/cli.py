@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -32,9 +34,7 @@ def _chosen(args, course: Course, submissions: Path | None = None) -> list[Assig
 
 
 def _grade(args) -> int:
-    from .batch import GraderFailure, NoSubmissions, grade_all
-    from .course_report import write_course_report
-    from .report import isolation_summary, summary_table
+    from .batch import GraderFailure
 
     course = load_course(args.course)
     submissions = Path(args.submissions)
@@ -47,17 +47,35 @@ def _grade(args) -> int:
         errors.print(f"[red]{submissions} holds no <student>/<assignment>/ folder of any assignment in "
                      f"course.yaml ({', '.join(a.id for a in course.assignments)})[/]")
         return 2
-    refusal = _isolation_refusal(args.isolation, args.allow_unconfined)
+    where = args.scheduler or args.cluster
+    refusal = None if where else _isolation_refusal(args.isolation, args.allow_unconfined)  # a cluster's workers check their own
     if refusal:
         errors.print(f"[red]{refusal}[/]")
         return 2
+    if not where:
+        return _grade_each(args, course, chosen, submissions)
+    from .cluster import connect
+    try:
+        with connect(where) as client:
+            return _grade_each(args, course, chosen, submissions, client)
+    except GraderFailure as failure:
+        errors.print(f"[red]{failure}[/]")
+        return 1
+
+
+def _grade_each(args, course: Course, chosen: list[Assignment], submissions: Path, client=None) -> int:
+    """Grade the chosen assignments one after the other (on ``client``'s Dask cluster if given)."""
+    from .batch import GraderFailure, NoSubmissions, grade_all
+    from .course_report import write_course_report
+    from .report import isolation_summary, summary_table
+
     status = 0
     for assignment in chosen:
         started = time.perf_counter()
         try:
             outcome = grade_all(course, assignment, submissions, Path(args.gradebook), Path(args.feedback),
                                 Path(args.reports), args.workers, args.isolation, errors, args.student,
-                                args.allow_unconfined)
+                                args.allow_unconfined, client)
         except NoSubmissions as nothing:
             if args.all:
                 console.print(f"{assignment.id}: {nothing}")
@@ -70,8 +88,9 @@ def _grade(args) -> int:
         seconds = time.perf_counter() - started
         console.print(summary_table(outcome.results, assignment))
         count = len(outcome.results)
-        console.print(f"graded {count} submission{'s' * (count != 1)} of {assignment.id} in {seconds:.1f} s "
-                      f"with {args.workers} worker{'s' * (args.workers != 1)} "
+        where = (f"on the Dask cluster {args.scheduler or args.cluster}" if client else
+                 f"with {args.workers} worker{'s' * (args.workers != 1)}")
+        console.print(f"graded {count} submission{'s' * (count != 1)} of {assignment.id} in {seconds:.1f} s {where} "
                       f"({isolation_summary(outcome.results)} isolation); "
                       f"gradebook: {args.gradebook}, feedback: {args.feedback}/, report: {outcome.report}")
         if outcome.internal_errors:
@@ -145,6 +164,66 @@ def show_result(result, assignment: Assignment) -> Group:
     return Group(head, table, *problems)
 
 
+def _similarity(args) -> int:
+    """Pairs of submissions whose code for one exercise is alike, most similar first."""
+    from rich.table import Table
+
+    from .batch import describe_layout
+    from .similarity import similar_pairs, write_similarity_report
+    from .submissions import find_submissions
+
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    submissions = Path(args.submissions)
+    found = find_submissions(submissions, assignment) if submissions.is_dir() else []
+    if not found:
+        errors.print(f"[red]{describe_layout(submissions, assignment) if submissions.is_dir() else f'no submissions folder {submissions}'}[/]")
+        return 2
+    similar = similar_pairs(assignment, found, common=args.common)
+    page = write_similarity_report(similar, Path(args.reports), top=args.top)
+    table = Table(title=f"Most similar pairs of {assignment.id}", title_justify="left")
+    for column in ("exercise", "similarity", "student", "student"):
+        table.add_column(column, justify="right" if column == "similarity" else "left")
+    for match in similar.matches[:10]:
+        table.add_row(match.exercise, f"{match.similarity:.0%}", match.first.student_id, match.second.student_id)
+    console.print(table)
+    console.print(f"compared {similar.compared} submissions ({len(similar.unreadable)} unreadable), "
+                  f"{len(similar.matches)} pairs share code; report: {page}, every pair: {page.parent / 'similarity.csv'}")
+    return 0
+
+
+def _export(args) -> int:
+    """The course's grades as a CSV for an LMS gradebook's import."""
+    from .export import export_csv
+    from .feedback import write_atomic
+
+    course = load_course(args.course)
+    try:
+        text = export_csv(course, Path(args.gradebook), args.lms, args.canvas_match)
+    except FileNotFoundError as missing:
+        errors.print(f"[red]{missing}[/] (run `autograder grade` first, or pass --gradebook)")
+        return 2
+    out = Path(args.out or f"grades-{args.lms}.csv")
+    write_atomic(out, text.encode("utf-8"))
+    rows = len(list(csv.reader(io.StringIO(text)))) - (2 if args.lms == "canvas" else 1)
+    console.print(f"wrote {out}: {rows} student{'s' * (rows != 1)}, final scores after late penalties, "
+                  f"for {'Canvas' if args.lms == 'canvas' else 'Moodle'}'s grade import")
+    return 0
+
+
+def _gradescope(args) -> int:
+    """Gradescope's autograder zip for one assignment."""
+    from .gradescope import build
+
+    course = load_course(args.course)
+    assignment = course.assignment(args.assignment)
+    grade_cells(assignment)  # refuse to build when course.yaml and the source disagree
+    out = build(course, assignment, Path(args.out or f"gradescope-{assignment.id}.zip"))
+    console.print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment "
+                  f"(Ubuntu base image; tests per {course.gradescope.tests}, visibility {course.gradescope.visibility})")
+    return 0
+
+
 def _nbgrader(*arguments: str) -> subprocess.CompletedProcess:
     """Run the real nbgrader CLI of this environment in the course root."""
     bin_dir = str(Path(sys.executable).parent)
@@ -199,6 +278,9 @@ def _demo(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .export import CANVAS_MATCH, LMS
+    from .similarity import COMMON, TOP
+
     top = argparse.ArgumentParser(
         prog="autograder",
         description="Hidden, sandboxed, parallel grading for the neural-networks-from-scratch course, "
@@ -226,6 +308,43 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--reports", default="reports", metavar="DIR",
                       help="where `autograder grade` wrote its reports (default: %(default)s)")
     show.set_defaults(run=_show)
+
+    similarity = commands.add_parser(
+        "similarity", help="pairs of submissions with alike code, exercise by exercise (MOSS-style)",
+        description="Compare every pair of submissions of ASSIGNMENT, exercise by exercise, on their code "
+                    "with names, comments and layout ignored and the released stub left out; write "
+                    "REPORTS/ASSIGNMENT/similarity.html (most similar pairs, code side by side) and similarity.csv.")
+    similarity.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    similarity.add_argument("--submissions", default="submitted", metavar="DIR",
+                            help="nbgrader submitted folder (default: %(default)s)")
+    similarity.add_argument("--reports", default="reports", metavar="DIR", help="where to write (default: %(default)s)")
+    similarity.add_argument("--top", type=int, default=TOP, metavar="N",
+                            help="pairs shown with their code (default: %(default)s)")
+    similarity.add_argument("--common", type=int, default=COMMON, metavar="N",
+                            help="code found in more than N submissions is common, not evidence (default: %(default)s)")
+    similarity.set_defaults(run=_similarity)
+
+    export = commands.add_parser(
+        "export", help="the course's grades as a CSV that Canvas or Moodle imports",
+        description="Every student's final score (after late penalties) in every assignment of the gradebook, "
+                    "as a CSV for Canvas's or Moodle's gradebook import (see the README for each one's columns).")
+    export.add_argument("--gradebook", default="gradebook.db", metavar="FILE",
+                        help="nbgrader gradebook written by `autograder grade` (default: %(default)s)")
+    export.add_argument("--lms", choices=LMS, default="canvas", help="whose import to write for (default: %(default)s)")
+    export.add_argument("--out", metavar="FILE", help="where to write (default: grades-LMS.csv)")
+    export.add_argument("--canvas-match", choices=CANVAS_MATCH, default="SIS Login ID", metavar="COLUMN",
+                        help="Canvas column that holds the nbgrader student id, one of "
+                             f"{', '.join(map(repr, CANVAS_MATCH))} (default: %(default)s)")
+    export.set_defaults(run=_export)
+
+    gradescope = commands.add_parser(
+        "gradescope", help="Gradescope's autograder zip for an assignment",
+        description="Build the autograder zip a Gradescope programming assignment expects (setup.sh, "
+                    "run_autograder, the hidden graders, the reference from solutions/, pinned requirements); "
+                    "it grades the submitted notebook in the same sandbox and writes results/results.json.")
+    gradescope.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id from course.yaml")
+    gradescope.add_argument("--out", metavar="FILE", help="where to write (default: gradescope-ASSIGNMENT.zip)")
+    gradescope.set_defaults(run=_gradescope)
 
     check = commands.add_parser("check", help="validate course.yaml against the source notebooks")
     check.set_defaults(run=_check)
@@ -260,6 +379,12 @@ def _grading_options(command: argparse.ArgumentParser, with_paths: bool = True) 
                              help="grade only this student (repeatable); reports still cover the whole class")
     command.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                          help="parallel grading workers (default: the number of CPUs, %(default)s)")
+    dask = command.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", metavar="ADDRESS",
+                      help="grade on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786); results "
+                           "are recorded here as in a local run")
+    dask.add_argument("--cluster", metavar="local:N",
+                      help="grade on a Dask cluster of N worker processes started on this machine")
     command.add_argument("--isolation", choices=ISOLATIONS, default="auto",
                          help="what confines student code's reads: bubblewrap, else Landlock (auto), one of "
                               "them required, or nothing but rlimits + seccomp (none, which needs "

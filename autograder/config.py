@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 
@@ -95,10 +95,22 @@ class Assignment(_Strict):
         return sum(self.exercises.values())
 
 
+#: When Gradescope shows a result to the student.
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class GradescopeSettings(_Strict):
+    """What `autograder gradescope`'s results.json tells Gradescope."""
+    tests: Literal["exercise", "case"] = "exercise"   # one Gradescope test per exercise, or per case
+    visibility: Visibility = "after_due_date"         # of the score and of every test
+    stdout_visibility: Visibility = "hidden"          # the run's log: for instructors
+
+
 class Course(_Strict):
     course_id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     late_policy: LatePolicy = LatePolicy()
     limits: Limits = Limits()
+    gradescope: GradescopeSettings = GradescopeSettings()
     assignments: list[Assignment] = Field(min_length=1)
 
     @field_validator("assignments")
@@ -125,6 +137,16 @@ class Course(_Strict):
                 return assignment
         known = ", ".join(a.id for a in self.assignments)
         raise ConfigError(f"no assignment {assignment_id!r} in course.yaml (known: {known})")
+
+
+def one_assignment_yaml(course: Course, assignment: Assignment) -> str:
+    """course.yaml with ``assignment`` alone, for a grader elsewhere (a Gradescope zip, a Dask
+    worker) that needs this assignment's settings and nothing else."""
+    data = {"course_id": course.course_id, "late_policy": course.late_policy.model_dump(),
+            "limits": course.limits.model_dump(), "gradescope": course.gradescope.model_dump(),
+            "assignments": [assignment.model_dump(mode="json", exclude_none=True)]}
+    return (f"# course.yaml of {assignment.id} alone, written by the autograder from the course's.\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 class ConfigError(Exception):

@@ -22,11 +22,22 @@ from .feedback import format_points, html_page, write_atomic
 from .report import spreadsheet_safe
 
 
+def final_scores(course: Course, gradebook_path: Path) -> dict[str, dict[str, float]]:
+    """student id -> {assignment id: final score (after the late penalty)} for every submission
+    of an assignment of course.yaml in the gradebook (manual scores included)."""
+    return {student: {assignment: round(score - penalty, 2) for assignment, (score, penalty) in row.items()}
+            for student, row in gradebook.course_scores(
+                gradebook_path, course.course_id, [a.id for a in course.assignments]).items()}
+
+
+def graded_assignments(course: Course, finals: dict[str, dict[str, float]]) -> list[Assignment]:
+    """The assignments of course.yaml with at least one submission, in course.yaml's order."""
+    return [a for a in course.assignments if any(a.id in row for row in finals.values())]
+
+
 def write_course_report(course: Course, gradebook_path: Path, out_dir: Path) -> Path:
-    finals = {student: {assignment: score - penalty for assignment, (score, penalty) in row.items()}
-              for student, row in gradebook.course_scores(
-                  gradebook_path, course.course_id, [a.id for a in course.assignments]).items()}
-    graded = [a for a in course.assignments if any(a.id in row for row in finals.values())]
+    finals = final_scores(course, gradebook_path)
+    graded = graded_assignments(course, finals)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "scores.csv", _scores_csv(finals, graded).encode("utf-8"))

@@ -138,6 +138,16 @@ def course_scores(db_path: Path, course_id: str, assignments: list[str]) -> dict
     return found
 
 
+def people(db_path: Path, course_id: str) -> dict[str, tuple[str, str, str]]:
+    """student id -> (first name, last name, email) of every student in the gradebook, each ""
+    where nbgrader has none (as when `autograder grade` added them; `nbgrader db student import`
+    fills them in)."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no gradebook at {db_path}")
+    with _open(db_path, course_id) as gb:
+        return {s.id: (s.first_name or "", s.last_name or "", s.email or "") for s in gb.students}
+
+
 def _alembic_head() -> str:
     """nbgrader's schema version, read in this process.
 

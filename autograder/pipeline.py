@@ -28,6 +28,11 @@ def graders_for(assignment: Assignment) -> dict[str, Grader]:
     return {name: graders[name] for name in assignment.exercises}
 
 
+def notebook_label(notebook: Path | None, relative_to: Path) -> str:
+    """The graded notebook's path below ``relative_to``, as safe text; "" when there is none."""
+    return "/".join(map(safe_name, notebook.relative_to(relative_to).parts)) if notebook else ""
+
+
 class AssignmentGrader:
     """Everything trusted about one assignment, loaded once per worker and reused."""
 
@@ -74,9 +79,9 @@ class AssignmentGrader:
                 problems.extend(f"{label}: {text}" for label, text in student.load_problems.items())
                 exercises = run_graders(self.graders, self.grade_ids, self.points, student, self.reference)
         # Built once everything is in: construction bounds and cleans every student-made text.
-        notebook = submission.notebook.relative_to(relative_to).parts if submission.notebook else ()
-        result = SubmissionResult(submission.student_id, self.assignment.id, "/".join(map(safe_name, notebook)),
-                                  exercises, problems, isolation=sandbox.isolation)
+        result = SubmissionResult(submission.student_id, self.assignment.id,
+                                  notebook_label(submission.notebook, relative_to), exercises, problems,
+                                  isolation=sandbox.isolation)
         submitted_at = submission.submitted_at
         if submitted_at:
             result.submitted_at = submitted_at.isoformat()

@@ -30,7 +30,7 @@ def _solution_cells(cells: list[dict]) -> dict[str, dict]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
-def _definition(tree: ast.Module, target: str) -> ast.FunctionDef | ast.ClassDef | None:
+def definition(tree: ast.Module, target: str) -> ast.FunctionDef | ast.ClassDef | None:
     """The definition of ``target`` at the top level of a cell: a function or a whole class "f",
     or a method "Class.method"."""
     owner, _, method = target.rpartition(".")
@@ -46,7 +46,7 @@ def splice(source: str, replacements: dict[str, str]) -> tuple[str, set[str]]:
     (indented to fit), and the targets it defined. Replacing bottom-up keeps line numbers valid,
     and a replacement may itself be broken code (a syntax error is a realistic sample)."""
     tree = ast.parse(source)
-    found = {target: node for target in replacements if (node := _definition(tree, target))}
+    found = {target: node for target in replacements if (node := definition(tree, target))}
     lines = source.splitlines()
     for target, node in sorted(found.items(), key=lambda item: -item[1].lineno):
         start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
@@ -56,13 +56,14 @@ def splice(source: str, replacements: dict[str, str]) -> tuple[str, set[str]]:
 
 
 def answered_release(assignment: Assignment, replacements: dict[str, str] | None = None,
-                     root: Path = COURSE_ROOT) -> dict:
-    """The release notebook with reference answers, except ``replacements`` (target -> code)."""
+                     root: Path = COURSE_ROOT, keep_stubs: bool = False) -> dict:
+    """The release notebook with reference answers, except ``replacements`` (target -> code);
+    with ``keep_stubs``, only the replacements are answered and the rest stay the stubs."""
     pending = dict(replacements or {})
     release = json.loads((root / "assignments" / assignment.id / assignment.notebook).read_text(encoding="utf-8"))
     answers = _solution_cells(_cells(root / "solutions" / assignment.id / assignment.notebook))
     for grade_id, cell in _solution_cells(release["cells"]).items():
-        source = "".join(answers[grade_id]["source"])
+        source = "".join((cell if keep_stubs else answers[grade_id])["source"])
         answer = "\n".join(line for line in source.splitlines() if not _MARKER.match(line))
         cell["source"], done = splice(answer, pending)
         for target in done:

@@ -676,12 +676,12 @@ def test_a_timed_out_function_is_still_defined(box):
 def test_a_worker_whose_sandbox_cannot_start_tries_again_on_its_next_submission(monkeypatch, course):
     """A failed start (here: bubblewrap asked for while bwrap is off PATH) stops only that task;
     the worker starts a sandbox again for the next one instead of failing for good."""
-    from autograder.batch import GraderFailure, _Worker
+    from autograder.batch import GraderFailure, Worker
     from autograder.pipeline import AssignmentGrader
 
     if "bubblewrap" in UNUSABLE:
         pytest.skip(UNUSABLE["bubblewrap"])
-    worker = _Worker(AssignmentGrader(course, course.assignment("shallow_network")), "bubblewrap", False,
+    worker = Worker(AssignmentGrader(course, course.assignment("shallow_network")), "bubblewrap", False,
                      Path("."))
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(GraderFailure, match="bwrap is not installed"):
