@@ -5,7 +5,9 @@ in as `grade_cells`; a result may only say which share of them was earned. Rows 
 place, so recording the same results again changes nothing. Submissions are committed together
 at least every COMMIT_SECONDS (each commit is a sync to disk, and nbgrader's own methods would
 commit three times per submission), so a run killed midway keeps every submission recorded up to
-then, and running it again records the rest.
+then, and running it again records the rest. A new submission's rows are built in memory as
+nbgrader's add_submission builds them and written with the others at the commit, in a few
+multi-row INSERTs instead of a dozen queries per submission.
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbgrader.api  # noqa: E402
 from alembic.script import ScriptDirectory  # noqa: E402
-from nbgrader.api import Gradebook, Grade, GradeCell, SubmittedNotebook  # noqa: E402
+from nbgrader.api import (Comment, Grade, GradeCell, Gradebook, Student, SubmittedAssignment,  # noqa: E402
+                          SubmittedNotebook)
+from nbgrader.utils import parse_utc  # noqa: E402
 
 from .config import Assignment  # noqa: E402
 from .results import SubmissionResult  # noqa: E402
@@ -80,19 +84,18 @@ def record(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with _open(db_path, course_id) as gb, _commits_deferred(gb) as commit:
-        cells = _ensure_structure(gb, assignment, notebook, points, duedate)
+        rows = _Rows(gb, assignment, notebook, _ensure_structure(gb, assignment, notebook, points, duedate))
         committed = time.monotonic()
         for result in results:
             auto_scores = _auto_scores(result, assignment, points)
-            submitted, grades = _grade_rows(gb, assignment, notebook, result, cells)
-            for grade in grades:
-                grade.auto_score = auto_scores[grade.cell.name]
+            submitted, grades = rows.of(result)
+            for name, grade in grades.items():
+                grade.auto_score = auto_scores[name]
                 grade.needs_manual_grade = grade.manual_score is not None
             submitted.late_submission_penalty = result.late_penalty  # nbgrader export subtracts it
             texts = comments(result) if comments else {}
             for comment in submitted.comments:
-                comment.auto_comment = texts.get(comment.cell.name)
-            gb.db.flush()
+                comment.auto_comment = texts.get(rows.cell_names.get(comment.cell_id))
             written += 1
             if time.monotonic() - committed >= COMMIT_SECONDS:
                 commit()
@@ -208,23 +211,61 @@ def _auto_scores(result: SubmissionResult, assignment: str, points: dict[str, fl
     return scored
 
 
-def _grade_rows(
-    gb: Gradebook, assignment: str, notebook: str, result: SubmissionResult, cells: dict[str, GradeCell]
-) -> tuple[SubmittedNotebook, list[Grade]]:
-    """The student's grade row for each cell, creating student, submission and rows as needed.
+class _Rows:
+    """Each result's submitted notebook and its grade row per grade cell, creating student,
+    submission and rows as needed.
 
-    nbgrader builds a submission's rows once, from the cells present at that moment; rows for a
-    grade cell added later (a new exercise in course.yaml) are filled in here.
+    Which students and submissions exist is read once. A new submission gets the structure
+    nbgrader's add_submission gives it (a grade row per grade cell, a comment per solution cell,
+    both per task cell, in every notebook of the assignment), built in memory without a query,
+    so nothing is flushed until the commit. An existing one is looked up, and rows for a grade
+    cell added after it was recorded (a new exercise in course.yaml) are filled in.
     """
-    student_id = result.student_id
-    gb.update_or_create_student(student_id)
-    when = {"timestamp": result.submitted_at} if result.submitted_at else {}
-    with gb.db.no_autoflush:  # nbgrader's add_submission otherwise flushes half-built rows (SAWarning)
-        gb.update_or_create_submission(assignment, student_id, **when)
-    submitted = gb.find_submission_notebook(notebook, assignment, student_id)
-    rows = {grade.cell_id: grade for grade in submitted.grades}
-    for cell in cells.values():
-        if cell.id not in rows:
-            rows[cell.id] = Grade(cell=cell, notebook=submitted)
-            gb.db.add(rows[cell.id])
-    return submitted, [rows[cell.id] for cell in cells.values()]
+
+    def __init__(self, gb: Gradebook, assignment: str, notebook: str, cells: dict[str, GradeCell]):
+        self.gb, self.assignment, self.notebook, self.cells = gb, assignment, notebook, cells
+        self.record = gb.find_assignment(assignment)
+        self.structure = [(book, book.grade_cells, book.solution_cells, book.task_cells)
+                          for book in self.record.notebooks]
+        self.cell_names = {cell.id: cell.name for book, *kinds in self.structure for kind in kinds for cell in kind}
+        self.students = {student for student, in gb.db.query(Student.id)}
+        self.submitted = {student for student, in gb.db.query(SubmittedAssignment.student_id)
+                          .filter(SubmittedAssignment.assignment_id == self.record.id)}
+
+    def of(self, result: SubmissionResult) -> tuple[SubmittedNotebook, dict[str, Grade]]:
+        student = result.student_id
+        if student not in self.students:
+            self.gb.db.add(Student(id=student))
+            self.students.add(student)
+        if student in self.submitted:  # a query: it writes what is pending first
+            when = {"timestamp": result.submitted_at} if result.submitted_at else {}
+            self.gb.update_or_create_submission(self.assignment, student, **when)
+            submitted = self.gb.find_submission_notebook(self.notebook, self.assignment, student)
+        else:
+            submitted = self._new(student, result.submitted_at)
+            self.submitted.add(student)
+        by_cell = {grade.cell_id: grade for grade in submitted.grades}
+        for cell in self.cells.values():
+            if cell.id not in by_cell:
+                by_cell[cell.id] = Grade(cell=cell, notebook=submitted)
+                self.gb.db.add(by_cell[cell.id])
+        return submitted, {name: by_cell[cell.id] for name, cell in self.cells.items()}
+
+    def _new(self, student: str, submitted_at: str) -> SubmittedNotebook:
+        ours = None
+        with self.gb.db.no_autoflush:  # a backref must not flush the half-built rows
+            submission = SubmittedAssignment(assignment=self.record, student_id=student,
+                                             timestamp=parse_utc(submitted_at) if submitted_at else None)
+            for book, grade_cells, solution_cells, task_cells in self.structure:
+                submitted = SubmittedNotebook(notebook=book, assignment=submission)
+                for cell in grade_cells:
+                    Grade(cell_id=cell.id, notebook=submitted)
+                for cell in solution_cells:
+                    Comment(cell_id=cell.id, notebook=submitted)
+                for cell in task_cells:
+                    Comment(cell_id=cell.id, notebook=submitted)
+                    Grade(cell_id=cell.id, notebook=submitted)
+                if book.name == self.notebook:
+                    ours = submitted
+            self.gb.db.add(submission)  # with everything in it, as add_submission does
+        return ours

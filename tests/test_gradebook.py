@@ -98,6 +98,16 @@ def test_a_regraded_submission_updates_its_score(db: Path):
         assert (grade.auto_score, grade.needs_manual_grade) == (1.0, False)
 
 
+def test_a_student_twice_in_one_run_keeps_one_submission_with_the_later_score(db: Path):
+    """New submissions are written at the commit, not one by one: a second result of the same
+    student in the same run must still find the first one's rows."""
+    improved = make_result("zoë_ünïcode", flags([True], [True, True], [True, False]))
+    write(db, [PARTIAL, FULL, improved])
+    assert scores(db, COURSE, ASSIGNMENT) == {"ada": 5.0, "zoë_ünïcode": 4.0}
+    counts = row_counts(db, TABLES)
+    assert (counts["submitted_assignment"], counts["grade"]) == (2, 2 * len(GRADE_CELLS))
+
+
 def test_a_manual_score_from_formgrader_survives_a_regrade(db: Path):
     write(db, [PARTIAL])
     with Gradebook(f"sqlite:///{db}", course_id=COURSE) as gb:
