@@ -10,6 +10,7 @@ nbgrader test cells are skipped: demo cells that train or plot cost nothing, and
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ MAX_NOTEBOOK_BYTES = 40 * 2**20   # 30 MB of outputs fit; the worst 40 MB of JSO
 MAX_CELL_CHARS = 200_000
 MAX_CODE_CHARS = 500_000   # in all code cells together; a complete notebook has about 25,000
 MAX_CODE_CELLS = 1_000     # a complete notebook has about 40
+#: Cells located once per process and remembered, by their source: the cells a class has in
+#: common (imports, given helpers, demos) are most of the parsing. Bounded: at most MEMO_CELLS
+#: cells of at most MEMO_CHARS characters each.
+MEMO_CELLS, MEMO_CHARS = 512, 20_000
 _MAGIC = re.compile(r"^\s*[%!]")
 # Indentation only ([ \t\f], never \s): a `\s*` that may cross newlines makes the search
 # quadratic on a cell of blank lines.
@@ -122,6 +127,34 @@ class Located:
     defined: set[str]                   # functions found by name
 
 
+@dataclass(frozen=True)
+class _Definitions:
+    """What one cell's source holds: the statements to run and the functions among them, or
+    why it does not parse (an exception's name, line, message, and the functions it loses)."""
+    statements: tuple[str, ...] = ()
+    defined: tuple[str, ...] = ()
+    error: tuple[str, int | None, str, tuple[str, ...]] | None = None
+
+
+def _definitions(source: str) -> _Definitions:
+    # Magics and shell escapes become blank lines so line numbers stay right.
+    source = "\n".join("" if _MAGIC.match(line) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return _Definitions(error=(type(error).__name__, getattr(error, "lineno", None),
+                                   getattr(error, "msg", type(error).__name__), tuple(sorted(set(_DEF.findall(source))))))
+    lines = source.splitlines()
+    kept = [node for node in tree.body if _keeps(node)]
+    return _Definitions(
+        tuple("\n".join(lines[min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1:
+                               node.end_lineno]) for node in kept),
+        tuple(node.name for node in kept if isinstance(node, ast.FunctionDef)))
+
+
+_remembered = functools.lru_cache(maxsize=MEMO_CELLS)(_definitions)
+
+
 def locate(cells: list[CodeCell]) -> Located:
     """Pick the definitions out of each cell; a cell that does not parse is reported, not fatal."""
     located = Located([], [], set())
@@ -137,24 +170,14 @@ def locate(cells: list[CodeCell]) -> Located:
                                     "characters of code")
             break
         budget -= len(cell.source)
-        # Magics and shell escapes become blank lines so line numbers stay right.
-        source = "\n".join("" if _MAGIC.match(line) else line for line in cell.source.splitlines())
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-            lost = sorted(set(_DEF.findall(source)))
-            where = f" on line {error.lineno}" if getattr(error, "lineno", None) else ""
-            message = getattr(error, "msg", type(error).__name__)
-            note = f"{cell.label} has a {type(error).__name__}{where} ({message}); it was not run"
+        found = (_remembered if len(cell.source) <= MEMO_CHARS else _definitions)(cell.source)
+        if found.error:
+            kind, line, message, lost = found.error
+            note = f"{cell.label} has a {kind}{f' on line {line}' if line else ''} ({message}); it was not run"
             if lost:
                 note += f", so {', '.join(lost)} could not be graded"
             located.problems.append(note)
             continue
-        lines = source.splitlines()
-        for node in tree.body:
-            if _keeps(node):
-                start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-                located.statements.append((cell.label, "\n".join(lines[start - 1:node.end_lineno])))
-                if isinstance(node, ast.FunctionDef):
-                    located.defined.add(node.name)
+        located.statements.extend((cell.label, statement) for statement in found.statements)
+        located.defined.update(found.defined)
     return located
