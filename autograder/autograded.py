@@ -11,7 +11,6 @@ file that is not a notebook still gets a page: the blank release with the proble
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import re
 from html import escape
@@ -29,26 +28,26 @@ def _nbgrader(cell: dict) -> dict:
 
 
 def _read(data: bytes | None) -> dict | None:
-    """The submission as an nbformat 4 notebook dict, or None when it is not one."""
+    """The submission as an nbformat 4 notebook of plain dicts and lists, or None when it is not one."""
     import nbformat
 
     try:
         document = json.loads(data) if data is not None else None
         if not isinstance(document, dict) or not isinstance(document.get("cells", document.get("worksheets")), list):
             return None
-        notebook = nbformat.from_dict(document)
-        if notebook.get("nbformat") != 4:
-            notebook = nbformat.convert(notebook, 4)
-        if not all(isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
-                   for cell in notebook.cells):
+        if document.get("nbformat") != 4:  # nbformat converts the old formats; 4 is used as it is
+            document = json.loads(json.dumps(nbformat.convert(nbformat.from_dict(document), 4)))
+        if not (isinstance(document.get("metadata", {}), dict) and isinstance(document.get("nbformat_minor", 0), int)
+                and all(isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
+                        for cell in document["cells"])):
             return None
-        for cell in notebook.cells:   # only the shapes the rest relies on
+        for cell in document["cells"]:   # only the shapes the rest relies on
             if not isinstance(cell.get("metadata"), dict):
                 cell["metadata"] = {}
             source = cell.get("source", "")
             cell["source"] = source if isinstance(source, str) else (
                 "".join(source) if isinstance(source, list) and all(isinstance(line, str) for line in source) else "")
-        return notebook
+        return document
     except (ValueError, RecursionError, KeyError, TypeError, AttributeError, nbformat.ValidationError):
         return None
 
@@ -57,13 +56,14 @@ def _restored(cells: list[dict], template: dict) -> list[dict]:
     """nbgrader's OverwriteCells, applied to plain cells: locked and grade cells come back from
     the template; solution cells keep the student's code under the template's metadata; a cell
     claiming an id the template lacks (or one already seen) loses its nbgrader metadata; grade
-    cells that were deleted are added back at the end."""
+    cells that were deleted are added back at the end. Template cells are copied one level
+    deep: what is below (metadata, source) is only read from here on."""
     known = {_nbgrader(cell)["grade_id"]: cell for cell in template["cells"] if _nbgrader(cell).get("grade_id")}
     out, seen = [], set()
     for cell in cells:
         grade_id = _nbgrader(cell).get("grade_id")
-        if grade_id is not None:
-            cell.get("metadata", {}).pop("nbgrader", None)
+        if grade_id is not None:  # a new dict: the cell may be the template's
+            cell["metadata"] = {key: value for key, value in cell["metadata"].items() if key != "nbgrader"}
         original = known.get(grade_id) if isinstance(grade_id, str) and grade_id not in seen else None
         if original is None:
             out.append(cell)
@@ -71,15 +71,15 @@ def _restored(cells: list[dict], template: dict) -> list[dict]:
         seen.add(grade_id)
         meta = _nbgrader(original)
         if meta.get("locked") or (meta.get("grade") and not meta.get("solution")):
-            cell = copy.deepcopy(original)
+            cell = dict(original)
         else:
             cell["cell_type"] = original["cell_type"]
-            cell["metadata"]["nbgrader"] = copy.deepcopy(meta)
+            cell["metadata"]["nbgrader"] = meta
         out.append(cell)
     for grade_id, original in known.items():
         meta = _nbgrader(original)
         if meta.get("grade") and not meta.get("solution") and grade_id not in seen:
-            added = copy.deepcopy(original)
+            added = dict(original)
             added["source"] = MISSING_CELL.format(grade_id=grade_id) + added["source"]
             out.append(added)
     return out
@@ -101,12 +101,18 @@ def _report(exercise: ExerciseResult) -> dict:
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
+def plain(template) -> dict:
+    """The template (an nbformat NotebookNode) as plain dicts and lists, made once per batch."""
+    return json.loads(json.dumps(template))
+
+
 def autograded_notebook(template: dict, submitted: bytes | None, result: SubmissionResult) -> bytes:
-    """The autograded notebook (JSON bytes) of one graded submission."""
+    """The autograded notebook (JSON bytes) of one graded submission. ``template`` is `plain`'s:
+    it is copied only where a cell changes, never changed itself."""
     notebook = _read(submitted)
     unreadable = notebook is None
     if unreadable:
-        notebook = copy.deepcopy(template)
+        notebook = {**template, "cells": [dict(cell) for cell in template["cells"]]}
     notebook["cells"] = [_clean(cell) for cell in _restored(list(notebook["cells"]), template)]
     by_cell = {exercise.grade_id: exercise for exercise in result.exercises}
     for cell in notebook["cells"]:
@@ -120,8 +126,9 @@ def autograded_notebook(template: dict, submitted: bytes | None, result: Submiss
             "cell_type": "markdown", "metadata": {},
             "source": f"### Autograder: problems with this submission\n\n{lead}\n\n"
                       + "".join(f"- {escape(problem)}\n" for problem in result.problems)})
-    notebook.setdefault("metadata", {})["kernelspec"] = template.get("metadata", {}).get("kernelspec", {})
-    return json.dumps(_with_ids(notebook), indent=1, ensure_ascii=False).encode("utf-8")
+    notebook["metadata"] = {**notebook.get("metadata", {}), "kernelspec": template.get("metadata", {}).get("kernelspec", {})}
+    # Compact: the standard library indents only in pure Python (a millisecond per notebook).
+    return json.dumps(_with_ids(notebook), ensure_ascii=False).encode("utf-8")
 
 
 def _with_ids(notebook: dict) -> dict:

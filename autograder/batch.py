@@ -191,6 +191,7 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
         if refused:
             progress.console.print(f"[bold yellow]WARNING:[/] {refused}")
         solutions = autograded.solution_cells(shape, {name: g.target for name, g in trusted.graders.items()})
+        restored_from = autograded.plain(shape)
         gc.freeze()  # what was imported stays, and collections need not scan it
 
         def graded() -> Iterator[SubmissionResult]:
@@ -219,7 +220,8 @@ def grade_all(course: Course, assignment: Assignment, submissions_dir: Path, gra
                     page = feedback.write_feedback(result, feedback_dir, assignment.title,
                                                    Path(assignment.notebook).stem)
                     _keep_for_release(submission, page.parent)
-                    _keep_for_formgrader(submission, result, shape, gradebook_path.parent / "autograded", assignment)
+                    _keep_for_formgrader(submission, result, restored_from, gradebook_path.parent / "autograded",
+                                         assignment)
                 except ValueError as error:  # a student folder name that is unsafe as a path
                     console.print(f"[yellow]no feedback page for {submission.student_id!r}: {error}[/]")
                 store.save(result, reports_dir)
@@ -275,7 +277,7 @@ def _submitted_bytes(submission: Submission, path: Path | None, limit: int) -> b
         return None
 
 
-def _keep_for_formgrader(submission: Submission, result: SubmissionResult, shape: dict, autograded: Path,
+def _keep_for_formgrader(submission: Submission, result: SubmissionResult, template: dict, autograded: Path,
                          assignment: Assignment) -> None:
     """nbgrader's layout, autograded/<student>/<assignment>/<notebook>, beside the gradebook:
     formgrader opens the graded notebook from there (scores come from the gradebook). It is the
@@ -286,7 +288,7 @@ def _keep_for_formgrader(submission: Submission, result: SubmissionResult, shape
     data = _submitted_bytes(submission, submission.notebook, MAX_NOTEBOOK_BYTES)
     folder = autograded / path_part(submission.student_id) / assignment.id
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / assignment.notebook, autograded_notebook(shape, data, result))
+    write_atomic(folder / assignment.notebook, autograded_notebook(template, data, result))
     _keep_for_release(submission, folder, made_up=False)
 
 

@@ -9,7 +9,7 @@ import json
 import nbformat
 import pytest
 
-from autograder import nbgrader_course
+from autograder import autograded, nbgrader_course
 from autograder.autograded import autograded_notebook, solution_cells, solution_comments
 from autograder.results import CaseResult, ExerciseResult, SubmissionResult
 from autograder.samples import answered_release
@@ -20,7 +20,7 @@ ASSIGNMENT = COURSE.assignment("shallow_network")
 
 @pytest.fixture(scope="module")
 def template():
-    return nbgrader_course.template(ASSIGNMENT)
+    return autograded.plain(nbgrader_course.template(ASSIGNMENT))
 
 
 def result(problems=()) -> SubmissionResult:
@@ -54,11 +54,14 @@ def test_grade_cells_are_restored_and_show_their_checks(template):
             meta["grade_id"] = "made_up_id"
     submission["cells"] = [c for c in submission["cells"]
                            if c["metadata"].get("nbgrader", {}).get("grade_id") != "check_predict"]
+    before = copy.deepcopy(template)
     notebook = built(template, json.dumps(submission).encode())
+    assert template == before
     cells = grade_cells(notebook)
     assert set(cells) == {f"check_{name}" for name in ASSIGNMENT.exercises}
-    original = {c.metadata.nbgrader.grade_id: c for c in template.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
-    assert cells["check_compute_cost"].source == original["check_compute_cost"].source   # restored
+    original = {c["metadata"]["nbgrader"]["grade_id"]: c for c in template["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id")}
+    assert cells["check_compute_cost"].source == original["check_compute_cost"]["source"]   # restored
     assert cells["check_compute_cost"].metadata.nbgrader.points == 1
     assert cells["check_predict"].source.startswith("# This cell (id:check_predict) was missing")
     assert "made_up_id" not in json.dumps(notebook)      # an id the gradebook lacks is dropped
@@ -76,9 +79,14 @@ def test_grade_cells_are_restored_and_show_their_checks(template):
     json.dumps({"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": ["x"]}}, "source": ["a", 1]}],
                 "nbformat": 4, "nbformat_minor": 2}).encode(),
     json.dumps({"cells": ["not a cell"]}).encode(),
-], ids=["not_json", "empty", "list", "missing", "bad_metadata", "bad_grade_id", "bad_cell"])
+    json.dumps({"cells": [], "metadata": [], "nbformat": 4, "nbformat_minor": 5}).encode(),
+    json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "5"}).encode(),
+], ids=["not_json", "empty", "list", "missing", "bad_metadata", "bad_grade_id", "bad_cell", "bad_notebook_metadata",
+        "bad_minor"])
 def test_anything_opens(template, submitted):
+    before = copy.deepcopy(template)
     notebook = built(template, submitted, problems=["the file is <b>broken</b>"])
+    assert template == before   # shared by the whole batch: copied where a cell changes, never changed
     assert notebook.cells[0].cell_type == "markdown" and "&lt;b&gt;broken&lt;/b&gt;" in notebook.cells[0].source
     assert len(grade_cells(notebook)) == len(ASSIGNMENT.exercises)
 
