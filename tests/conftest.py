@@ -2,7 +2,15 @@
 grader and one real sandbox for the session."""
 from __future__ import annotations
 
-from pathlib import Path
+import os
+
+# Before NumPy is imported here or in any kernel, runner or CLI the tests start: the suite's
+# arrays are tiny, and BLAS threads fighting the other processes for two cores cost far more
+# than they save.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+from pathlib import Path  # noqa: E402
 
 import pytest
 

@@ -15,8 +15,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from autograder import COURSE_ROOT, assignments
-from autograder.reference import source_notebook
+from autograder.reference import load_reference, source_notebook
 from autograder.samples import answered_release, write_submission
+from conftest import COURSE
 from helpers import run, scores
 
 
@@ -142,3 +143,16 @@ def test_grading_one_notebook_with_pytest_prints_the_score(tmp_path, assignment)
     assert re.search(r"FAILED .*test_\w+\[", done.stdout), done.stdout
     total = re.search(r"total\s+([\d.]+) / ([\d.]+)", done.stdout)
     assert total and 0 < float(total[1]) < float(total[2]) == assignment.total_points, done.stdout
+
+
+#: (assignment, name) of every value an assignment's cases.py records instead of computing it
+#: while grading (its MEASURED table).
+MEASURED = [(a.id, name) for a in COURSE.assignments
+            for name in getattr(assignments.content(a.id, "cases"), "MEASURED", {})]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment_id, name", MEASURED, ids=[f"{a}-{n}" for a, n in MEASURED])
+def test_recorded_values_are_what_the_reference_measures(assignment_id, name):
+    value, measure = assignments.content(assignment_id, "cases").MEASURED[name]
+    assert measure(load_reference(COURSE.assignment(assignment_id))) == pytest.approx(value)

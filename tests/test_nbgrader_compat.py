@@ -1,6 +1,6 @@
 """Stock nbgrader still grades this course, and agrees with `autograder grade` on honest work.
 
-Both real CLIs run once per session on one scratch copy of the course (nbgrader writes its
+Both real CLIs run once per session, on scratch copies of the course (nbgrader writes its
 gradebook and autograded/ next to nbgrader_config.py); not once per module, because pytest
 interleaves this module's tests with other modules' per assignment and would rebuild it each
 time. Only mutants that both paths must score alike are compared: stock nbgrader scores a grade
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,22 +37,33 @@ AGREEING = {"shallow_network": ("init_uniform", "forward_tanh")}
 
 @dataclass
 class Graded:
-    course: Path
+    courses: dict[str, Path]                 # assignment -> the course copy nbgrader graded it in
     nbgrader: dict[str, dict[str, float]]   # assignment -> student -> total
     ours: dict[str, dict[str, float]]
+
+
+#: Stock nbgrader grades two assignments at a time, each in a course copy of its own (its own
+#: gradebook): a kernel spends much of its time waiting, so two keep both cores busy.
+NBGRADER_AT_ONCE = 2
 
 
 @pytest.fixture(scope="session")
 def graded(course, tmp_path_factory) -> Graded:
     """Every assignment's reference, stubs and agreeing mutants, graded by stock nbgrader and by
-    `autograder grade --all` in one scratch copy of the course."""
-    root = tmp_path_factory.mktemp("course")
-    for name in ("nbgrader_config.py", "course.yaml"):
-        shutil.copy(COURSE_ROOT / name, root / name)
-    shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
-    submitted = root / "submitted"
+    `autograder grade --all` (on all of them at once, alongside, in its own gradebook)."""
+    top = tmp_path_factory.mktemp("course")
+    submitted, roots = top / "submitted", {}
     for assignment in course.assignments:
-        _ok(run("nbgrader", "generate_assignment", assignment.id, "--force", cwd=root))
+        root = roots[assignment.id] = top / assignment.id
+        shutil.copytree(COURSE_ROOT / "solutions" / assignment.id, root / "solutions" / assignment.id)
+        for name in ("nbgrader_config.py", "course.yaml"):
+            shutil.copy(COURSE_ROOT / name, root / name)
+    with ThreadPoolExecutor(NBGRADER_AT_ONCE) as pool:
+        for done in pool.map(lambda root: run("nbgrader", "generate_assignment", root.name, "--force", cwd=root),
+                             roots.values()):
+            _ok(done)
+    for assignment in course.assignments:
+        root = roots[assignment.id]
         release = root / "assignments" / assignment.id / assignment.notebook
         notebooks = {"reference": answered_release(assignment, root=root),
                      "stubs": release.read_text(encoding="utf-8")}
@@ -59,21 +71,22 @@ def graded(course, tmp_path_factory) -> Graded:
         notebooks.update({m.id: answered_release(assignment, {targets[m.exercise].target: m.code}, root=root)
                           for m in catalogue(assignment.id).MUTANTS if m.id in AGREEING.get(assignment.id, ())})
         for student, content in notebooks.items():
-            write_submission(submitted / student / assignment.id, assignment.notebook, content)
+            for folder in (submitted, root / "submitted"):
+                write_submission(folder / student / assignment.id, assignment.notebook, content)
 
-    # Ours runs alongside nbgrader (own gradebook; the submissions are only read) to save its time.
-    ours = root / "ours"
+    ours = top / "ours"
     with subprocess.Popen([str(VENV_BIN / "autograder"), "grade", "--all", "--submissions", str(submitted),
                            "--gradebook", str(ours / "gradebook.db"), "--feedback", str(ours / "feedback"),
                            "--reports", str(ours / "reports"), "--workers", "1"],
-                          cwd=root, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as grading:
-        for assignment in course.assignments:
-            _ok(run("nbgrader", "autograde", assignment.id, "--create", "--force", cwd=root))
+                          cwd=top, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as grading, ThreadPoolExecutor(NBGRADER_AT_ONCE) as pool:
+        for done in pool.map(lambda root: run("nbgrader", "autograde", root.name, "--create", "--force", cwd=root),
+                             roots.values()):
+            _ok(done)
         stdout, stderr = grading.communicate(timeout=600)
     assert grading.returncode == 0, stdout[-3000:] + stderr[-3000:]
-    return Graded(root, *({a.id: scores(db, course.course_id, a.id) for a in course.assignments}
-                          for db in (root / "gradebook.db", ours / "gradebook.db")))
+    return Graded(roots, {a.id: scores(roots[a.id] / "gradebook.db", course.course_id, a.id) for a in course.assignments},
+                  {a.id: scores(ours / "gradebook.db", course.course_id, a.id) for a in course.assignments})
 
 
 def _ok(done) -> None:
@@ -96,7 +109,7 @@ def test_autograder_grade_agrees_with_nbgrader_per_student(graded, assignment):
 
 def test_reference_grade_cells_write_no_stderr_in_nbgrader(graded, assignment):
     """nbgrader scores a grade cell with any stderr output 0, so the hidden call must keep it clean."""
-    path = graded.course / "autograded" / "reference" / assignment.id / assignment.notebook
+    path = graded.courses[assignment.id] / "autograded" / "reference" / assignment.id / assignment.notebook
     grade_cells = [cell for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
                    if cell["metadata"].get("nbgrader", {}).get("grade")]
     assert len(grade_cells) == len(assignment.exercises)

@@ -99,9 +99,19 @@ CERTAIN_CLASSES = {"Y": np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1
 # ----------------------------------------------------------------------------- the network
 
 #: Test accuracy of MLPClassifier(hidden_layer_sizes=(16,), random_state=0) on the notebook's
-#: three-class split (three_class_problem(), scikit-learn 1.9.1): measured once, not per
-#: submission; tests/test_building_blocks_baseline.py recomputes it.
+#: three-class split (three_class_problem(), scikit-learn 1.9.1): an MLP fit costs half a second,
+#: too much per submission, so it is measured once and recorded (see MEASURED).
 MLP_ACCURACY = 0.68
+
+
+def _mlp_accuracy(reference) -> float:
+    X_train, X_test, y_train, y_test = reference.three_class_problem()
+    return reference.mlp_accuracy(X_train, y_train, X_test, y_test, random_state=0)
+
+
+#: Values recorded above instead of computed while grading: name -> (value, how the reference
+#: measures it). The suite measures each again, so a new scikit-learn cannot move a bar unnoticed.
+MEASURED = {"MLP_ACCURACY": (MLP_ACCURACY, _mlp_accuracy)}
 
 
 def dense_parameters(sizes: list[int], seed: int, scale: float = 1.0) -> dict:
