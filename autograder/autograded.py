@@ -45,8 +45,10 @@ def _read(data: bytes | None) -> dict | None:
             if not isinstance(cell.get("metadata"), dict):
                 cell["metadata"] = {}
             source = cell.get("source", "")
-            cell["source"] = source if isinstance(source, str) else (
-                "".join(source) if isinstance(source, list) and all(isinstance(line, str) for line in source) else "")
+            try:  # a list of lines is joined; join refuses anything but strings
+                cell["source"] = source if isinstance(source, str) else "".join(source) if isinstance(source, list) else ""
+            except TypeError:
+                cell["source"] = ""
         return document
     except (ValueError, RecursionError, KeyError, TypeError, AttributeError, nbformat.ValidationError):
         return None

@@ -3,6 +3,8 @@ files, names that are not UTF-8, texts made to flood a page. Each gets a clear p
 score; none blocks, crashes or leaks, and nothing outside the submissions folder is ever read."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import stat
@@ -222,6 +224,17 @@ def test_results_bound_and_clean_every_student_text():
     assert all(len(text) <= MAX_TEXT and "\x1b" not in text and "\u202e" not in text for text in texts)
     again = SubmissionResult.from_dict(result.to_dict())   # the worker boundary changes nothing more
     assert again == result
+
+
+def test_a_result_travels_as_plain_data_of_its_own():
+    result = flood()
+    record = result.to_dict()
+    assert record == dataclasses.asdict(result)
+    record["exercises"][0]["cases"][0]["hint"] = "changed"
+    record["exercises"][0]["relies_on_failing"].append("sigmoid")
+    record["problems"].append("added")
+    assert result.exercises[0].cases[0].hint != "changed"
+    assert result.exercises[0].relies_on_failing == [] and "added" not in result.problems
 
 
 def test_flooded_results_make_small_escaped_pages(tmp_path, assignment):
