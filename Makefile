@@ -18,7 +18,7 @@ demo: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/autograder demo
 
 test: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q -n auto --dist loadfile
 
 release: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/autograder release --all

@@ -64,8 +64,29 @@ def nbgrader_export(db: Path, course_id: str) -> dict[str, dict[str, str]]:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
 
 
+def _parent(pid: int) -> int:
+    """The parent's pid, or 0 when the process is gone."""
+    try:
+        stat = Path("/proc", str(pid), "stat").read_text()
+    except OSError:
+        return 0
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def _other_test_workers() -> set[int]:
+    """Under pytest-xdist, the other workers (this one's siblings): the sandboxes they start
+    are theirs to count. Empty in a plain pytest run."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return set()
+    controller = os.getppid()
+    return {int(entry) for entry in os.listdir("/proc")
+            if entry.isdigit() and int(entry) != os.getpid() and _parent(int(entry)) == controller}
+
+
 def sandbox_processes(mark: bytes = SANDBOX_MARK) -> dict[int, bytes]:
-    """Live processes whose command line holds ``mark``; zombies have none and do not count."""
+    """Live processes whose command line holds ``mark``, except those started by another
+    pytest-xdist worker; zombies have none and do not count. An orphan has lost its ancestry,
+    so a sandbox left behind by anyone still counts."""
     found = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -75,6 +96,13 @@ def sandbox_processes(mark: bytes = SANDBOX_MARK) -> dict[int, bytes]:
                 continue
             if mark in cmdline:
                 found[int(entry)] = cmdline
+    others = _other_test_workers() if found else set()
+    for pid in list(found):
+        ancestor = pid
+        while ancestor > 1 and ancestor not in others:
+            ancestor = _parent(ancestor)
+        if ancestor in others:
+            del found[pid]
     return found
 
 
