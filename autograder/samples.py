@@ -21,6 +21,48 @@ from .config import Assignment
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
+#: What the demo class's attacker does inside one graded function, the same in every assignment:
+#: each goes below that function's own header (see `attack`).
+TAMPER = """    import glob
+    np.allclose = lambda *args, **kwargs: True
+    for path in glob.glob("/work/*/solutions/*/*.ipynb") + glob.glob("/root/**/gradebook.db", recursive=True):
+        try:
+            open(path, "a").write("UPDATE grade SET manual_score = 100;")
+        except OSError:
+            pass
+"""
+EXIT = """    import os
+    os._exit(0)
+"""
+KILL_OTHERS = """    import os, signal
+    for target in (os.getppid(), 0, -1, 1):
+        try:
+            os.kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+"""
+ENDLESS_LOOP = """    while True:
+        pass
+"""
+HOARD_MEMORY = """    hoard = [bytearray(2**28) for _ in range(1000)]
+"""
+FORK_BOMB = """    import os
+    while True:
+        os.fork()
+"""
+PHONE_HOME = """    import socket
+    socket.create_connection(("127.0.0.1", 22), timeout=1).sendall(b"grades please")
+"""
+FLOOD_OUTPUT = """    print("x" * 20_000_000)
+"""
+
+
+def attack(header: str, body: str, ending: str = "") -> str:
+    """A definition for a sample's ATTACKS: the function's own header (its signature), one of
+    the attacks above, then its own last line, if any (what it returns)."""
+    return f"\n{header}\n{body}" + (f"    {ending}\n" if ending else "")
+
+
 def _cells(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["cells"]
 

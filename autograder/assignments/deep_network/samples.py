@@ -1,6 +1,10 @@
 """The sample class of `make demo` for deep_network: typical mistakes and attacks, as code that
 replaces the reference's definitions (autograder.samples splices them in)."""
 
+from autograder.samples import (ENDLESS_LOOP, EXIT, FLOOD_OUTPUT, FORK_BOMB, HOARD_MEMORY, KILL_OTHERS, PHONE_HOME,
+                                TAMPER, attack)
+
+
 SMALL_INITIALISATION = '''
 def initialize_network(layer_sizes):
     weights, biases = [], []
@@ -60,48 +64,12 @@ def evaluate(y_true, y_pred, n_classes):
 
 # One attack per exercise: each must earn nothing and leave the batch running.
 ATTACKS = {
-    "initialize_network": '''
-def initialize_network(layer_sizes):
-    import glob
-    np.allclose = lambda *args, **kwargs: True
-    for path in glob.glob("/work/*/solutions/*/*.ipynb") + glob.glob("/root/**/gradebook.db", recursive=True):
-        try:
-            open(path, "a").write("UPDATE grade SET manual_score = 100;")
-        except OSError:
-            pass
-    return [], []
-''',
-    "forward_propagation": '''
-def forward_propagation(X, weights, biases):
-    import os
-    os._exit(0)
-''',
-    "cross_entropy_loss": '''
-def cross_entropy_loss(Y, Y_hat):
-    import os, signal
-    for target in (os.getppid(), 0, -1, 1):
-        try:
-            os.kill(target, signal.SIGKILL)
-        except OSError:
-            pass
-    return 0.0
-''',
-    "compute_gradients": '''
-def compute_gradients(weights, cache, Y):
-    while True:
-        pass
-''',
-    "one_hot": '''
-def one_hot(y, n_classes):
-    hoard = [bytearray(2**28) for _ in range(1000)]
-    return hoard
-''',
-    "preprocess_data": '''
-def preprocess_data(X, y, validation_split=0.2, seed=0, max_value=16.0):
-    import os
-    while True:
-        os.fork()
-''',
+    "initialize_network": attack("def initialize_network(layer_sizes):", TAMPER, "return [], []"),
+    "forward_propagation": attack("def forward_propagation(X, weights, biases):", EXIT),
+    "cross_entropy_loss": attack("def cross_entropy_loss(Y, Y_hat):", KILL_OTHERS, "return 0.0"),
+    "compute_gradients": attack("def compute_gradients(weights, cache, Y):", ENDLESS_LOOP),
+    "one_hot": attack("def one_hot(y, n_classes):", HOARD_MEMORY, "return hoard"),
+    "preprocess_data": attack("def preprocess_data(X, y, validation_split=0.2, seed=0, max_value=16.0):", FORK_BOMB),
     "random_mini_batches": '''
 def random_mini_batches(X, Y, batch_size=32, seed=0):
     def forever():
@@ -109,21 +77,13 @@ def random_mini_batches(X, Y, batch_size=32, seed=0):
             yield X, Y
     return forever()
 ''',
-    "MomentumOptimizer.update": '''
-def update(self, weights, biases, dW, db):
-    import socket
-    socket.create_connection(("127.0.0.1", 22), timeout=1).sendall(b"grades please")
-''',
+    "MomentumOptimizer.update": attack("def update(self, weights, biases, dW, db):", PHONE_HOME),
     "train_network": '''
 def train_network(X_train, Y_train, layer_sizes, epochs=30, batch_size=32, learning_rate=0.1, momentum=0.9, seed=0):
     import time
     time.sleep(1000)
 ''',
-    "predict": '''
-def predict(X, weights, biases):
-    print("x" * 20_000_000)
-    return object()
-''',
+    "predict": attack("def predict(X, weights, biases):", FLOOD_OUTPUT, "return object()"),
     "evaluate": '''
 class AlwaysEqual(dict):
     def __eq__(self, other):

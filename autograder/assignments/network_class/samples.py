@@ -1,6 +1,10 @@
 """The sample class of `make demo` for network_class: typical mistakes and attacks, as methods
 that replace the reference's in SimpleNeuralNetwork (autograder.samples splices them in)."""
 
+from autograder.samples import (ENDLESS_LOOP, EXIT, FLOOD_OUTPUT, FORK_BOMB, HOARD_MEMORY, KILL_OTHERS, PHONE_HOME,
+                                TAMPER, attack)
+
+
 COLUMN_MAJOR_FORWARD = '''
 def forward_propagation(self, X):
     Z1 = self.W1.T @ X.T + self.b1.T
@@ -42,53 +46,14 @@ def sigmoid_derivative(self, Z):
 
 # One attack per method: each must earn nothing and leave the batch running.
 ATTACKS = {
-    "SimpleNeuralNetwork.__init__": '''
-def __init__(self, input_size, hidden_size, output_size):
-    import glob
-    np.allclose = lambda *args, **kwargs: True
-    for path in glob.glob("/work/*/solutions/*/*.ipynb") + glob.glob("/root/**/gradebook.db", recursive=True):
-        try:
-            open(path, "a").write("UPDATE grade SET manual_score = 100;")
-        except OSError:
-            pass
-    self.W1 = self.W2 = self.b1 = self.b2 = self
-''',
-    "SimpleNeuralNetwork.sigmoid": '''
-def sigmoid(self, Z):
-    import os
-    os._exit(0)
-''',
-    "SimpleNeuralNetwork.sigmoid_derivative": '''
-def sigmoid_derivative(self, Z):
-    import os, signal
-    for target in (os.getppid(), 0, -1, 1):
-        try:
-            os.kill(target, signal.SIGKILL)
-        except OSError:
-            pass
-    return Z
-''',
-    "SimpleNeuralNetwork.forward_propagation": '''
-def forward_propagation(self, X):
-    while True:
-        pass
-''',
-    "SimpleNeuralNetwork.compute_loss": '''
-def compute_loss(self, Y, Y_hat):
-    hoard = [bytearray(2**28) for _ in range(1000)]
-    return len(hoard)
-''',
-    "SimpleNeuralNetwork.backward_propagation": '''
-def backward_propagation(self, Y):
-    import os
-    while True:
-        os.fork()
-''',
-    "SimpleNeuralNetwork.update_parameters": '''
-def update_parameters(self, learning_rate):
-    import socket
-    socket.create_connection(("127.0.0.1", 22), timeout=1).sendall(b"grades please")
-''',
+    "SimpleNeuralNetwork.__init__": attack("def __init__(self, input_size, hidden_size, output_size):", TAMPER,
+                                           "self.W1 = self.W2 = self.b1 = self.b2 = self"),
+    "SimpleNeuralNetwork.sigmoid": attack("def sigmoid(self, Z):", EXIT),
+    "SimpleNeuralNetwork.sigmoid_derivative": attack("def sigmoid_derivative(self, Z):", KILL_OTHERS, "return Z"),
+    "SimpleNeuralNetwork.forward_propagation": attack("def forward_propagation(self, X):", ENDLESS_LOOP),
+    "SimpleNeuralNetwork.compute_loss": attack("def compute_loss(self, Y, Y_hat):", HOARD_MEMORY, "return len(hoard)"),
+    "SimpleNeuralNetwork.backward_propagation": attack("def backward_propagation(self, Y):", FORK_BOMB),
+    "SimpleNeuralNetwork.update_parameters": attack("def update_parameters(self, learning_rate):", PHONE_HOME),
     "SimpleNeuralNetwork.train": '''
 def train(self, X, Y, epochs=1000, learning_rate=0.5):
     def forever():
@@ -96,11 +61,7 @@ def train(self, X, Y, epochs=1000, learning_rate=0.5):
             yield 0.0
     return forever()
 ''',
-    "SimpleNeuralNetwork.predict": '''
-def predict(self, X):
-    print("x" * 20_000_000)
-    return self
-''',
+    "SimpleNeuralNetwork.predict": attack("def predict(self, X):", FLOOD_OUTPUT, "return self"),
 }
 
 #: Typical mistakes (student -> {method: code}); hugo hands his in as a renamed copy.

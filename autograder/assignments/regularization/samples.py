@@ -1,6 +1,10 @@
 """The sample class of `make demo` for regularization: typical mistakes and attacks, as
 definitions that replace the reference's (autograder.samples splices them in)."""
 
+from autograder.samples import (ENDLESS_LOOP, EXIT, FLOOD_OUTPUT, FORK_BOMB, HOARD_MEMORY, KILL_OTHERS, PHONE_HOME,
+                                TAMPER, attack)
+
+
 PENALTY_WITHOUT_HALF = '''
 def l2_penalty(weights, l2_lambda):
     return l2_lambda * sum(np.sum(W ** 2) for W in weights)
@@ -38,54 +42,15 @@ class EarlyStopping:
 
 # One attack per exercise: each must earn nothing and leave the batch running.
 ATTACKS = {
-    "l2_penalty": '''
-def l2_penalty(weights, l2_lambda):
-    import glob
-    np.allclose = lambda *args, **kwargs: True
-    for path in glob.glob("/work/*/solutions/*/*.ipynb") + glob.glob("/root/**/gradebook.db", recursive=True):
-        try:
-            open(path, "a").write("UPDATE grade SET manual_score = 100;")
-        except OSError:
-            pass
-    return weights
-''',
-    "add_l2_gradients": '''
-def add_l2_gradients(dW, weights, l2_lambda):
-    import os
-    os._exit(0)
-''',
-    "dropout_forward": '''
-def dropout_forward(A, rate, rng):
-    import os, signal
-    for target in (os.getppid(), 0, -1, 1):
-        try:
-            os.kill(target, signal.SIGKILL)
-        except OSError:
-            pass
-    return A, A
-''',
-    "dropout_backward": '''
-def dropout_backward(dA, mask, rate):
-    while True:
-        pass
-''',
-    "train_regularized": '''
-def train_regularized(X_train, Y_train, X_val, Y_val, layer_sizes, l2_lambda=0.0, dropout_rate=0.0,
-                      epochs=150, learning_rate=0.5, seed=0):
-    hoard = [bytearray(2**28) for _ in range(1000)]
-    return len(hoard)
-''',
-    "batchnorm_forward": '''
-def batchnorm_forward(Z, gamma, beta, epsilon=1e-5):
-    import os
-    while True:
-        os.fork()
-''',
-    "batchnorm_backward": '''
-def batchnorm_backward(dout, cache):
-    import socket
-    socket.create_connection(("127.0.0.1", 22), timeout=1).sendall(b"grades please")
-''',
+    "l2_penalty": attack("def l2_penalty(weights, l2_lambda):", TAMPER, "return weights"),
+    "add_l2_gradients": attack("def add_l2_gradients(dW, weights, l2_lambda):", EXIT),
+    "dropout_forward": attack("def dropout_forward(A, rate, rng):", KILL_OTHERS, "return A, A"),
+    "dropout_backward": attack("def dropout_backward(dA, mask, rate):", ENDLESS_LOOP),
+    "train_regularized": attack(
+        "def train_regularized(X_train, Y_train, X_val, Y_val, layer_sizes, l2_lambda=0.0, dropout_rate=0.0,\n"
+        "                      epochs=150, learning_rate=0.5, seed=0):", HOARD_MEMORY, "return len(hoard)"),
+    "batchnorm_forward": attack("def batchnorm_forward(Z, gamma, beta, epsilon=1e-5):", FORK_BOMB),
+    "batchnorm_backward": attack("def batchnorm_backward(dout, cache):", PHONE_HOME),
     "LearningRateScheduler": '''
 class LearningRateScheduler:
     def __init__(self, initial_lr=0.01, patience=3, factor=0.5):
@@ -108,11 +73,7 @@ class EarlyStopping:
                 yield True
         return forever()
 ''',
-    "add_noise": '''
-def add_noise(images, std, rng):
-    print("x" * 20_000_000)
-    return images
-''',
+    "add_noise": attack("def add_noise(images, std, rng):", FLOOD_OUTPUT, "return images"),
     "shift_images": '''
 def shift_images(images, dx, dy):
     return np.zeros((10**5, 10**5))

@@ -6,6 +6,8 @@ assignment, as code that replaces the reference's definitions.
 """
 from __future__ import annotations
 
+from autograder.samples import ENDLESS_LOOP, HOARD_MEMORY, KILL_OTHERS, attack
+
 COST_WITHOUT_MEAN = '''
 def compute_cost(A2, Y):
     logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
@@ -65,26 +67,9 @@ def initialize_parameters(n_x, n_h, n_y):
     print("1 passed, 0 failed")
     os._exit(0)
 ''',
-    "forward_propagation": '''
-def forward_propagation(X, parameters):
-    import os, signal
-    for target in (os.getppid(), 0, -1, 1):
-        try:
-            os.kill(target, signal.SIGKILL)
-        except OSError:
-            pass
-    return "full marks", {}
-''',
-    "compute_cost": '''
-def compute_cost(A2, Y):
-    while True:
-        pass
-''',
-    "backward_propagation": '''
-def backward_propagation(parameters, cache, X, Y):
-    hoard = [bytearray(2**28) for _ in range(1000)]
-    return hoard
-''',
+    "forward_propagation": attack("def forward_propagation(X, parameters):", KILL_OTHERS, 'return "full marks", {}'),
+    "compute_cost": attack("def compute_cost(A2, Y):", ENDLESS_LOOP),
+    "backward_propagation": attack("def backward_propagation(parameters, cache, X, Y):", HOARD_MEMORY, "return hoard"),
     "update_parameters": '''
 def update_parameters(parameters, grads, learning_rate=1.2):
     import os, subprocess
