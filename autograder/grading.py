@@ -402,17 +402,10 @@ def expect_labels(got: np.ndarray, expected: np.ndarray, probabilities: np.ndarr
     raise Mistake("some predictions are wrong: predict 1 exactly where the output exceeds 0.5")
 
 
-def expect_random_weights(weights: np.ndarray, std: float, hints: Hints, mean: float = 0.0) -> None:
-    """Weights drawn from N(mean, std²), judged by their statistics, never by the order of draws.
-
-    The bounds scale with the number of weights n, so small layers are checked too: the root
-    mean square of n normal draws lies within a factor exp(8 / √(2n)) of the true deviation
-    but for odds of 4e-6 at n = 6 (a factor of 10, which still catches a missing 0.01) and
-    below 1e-10 from n = 100; the sign test needs 30 weights (odds 2⁻³⁰). Failures
-    raise the table's 'weights_zero', 'weights_constant', 'weights_uniform', 'weights_unscaled'
-    (plain randn) or 'weights_scale'.
-    """
-    values = np.asarray(weights, dtype=float).ravel()
+def expect_drawn(values: np.ndarray, hints: Hints, mean: float = 0.0) -> None:
+    """Weights (flat) that look drawn at random around ``mean`` at all: finite, not all zero, not
+    all equal, and, from 30 of them, on both sides of the mean (odds 2⁻³⁰ of failing honestly).
+    Raises the table's 'weights_zero', 'weights_constant' or 'weights_uniform'."""
     if not np.all(np.isfinite(values)):
         raise Mistake("the weights contain nan or inf")
     if np.all(values == 0):
@@ -421,6 +414,19 @@ def expect_random_weights(weights: np.ndarray, std: float, hints: Hints, mean: f
         raise hints.mistake("weights_constant")
     if values.size >= 30 and (np.all(values >= mean) or np.all(values <= mean)):
         raise hints.mistake("weights_uniform")
+
+
+def expect_random_weights(weights: np.ndarray, std: float, hints: Hints, mean: float = 0.0) -> None:
+    """Weights drawn from N(mean, std²), judged by their statistics, never by the order of draws.
+
+    The bounds scale with the number of weights n, so small layers are checked too: the root
+    mean square of n normal draws lies within a factor exp(8 / √(2n)) of the true deviation
+    but for odds of 4e-6 at n = 6 (a factor of 10, which still catches a missing 0.01) and
+    below 1e-10 from n = 100. Failures raise `expect_drawn`'s mistakes, 'weights_unscaled'
+    (plain randn) or 'weights_scale'.
+    """
+    values = np.asarray(weights, dtype=float).ravel()
+    expect_drawn(values, hints, mean)
     spread = float(np.sqrt(np.mean((values - mean) ** 2)))
     if abs(np.log(spread / std)) > 8 / np.sqrt(2 * values.size):
         unscaled = abs(np.log(spread)) < abs(np.log(spread / std)) and std != 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.grading import (ATOL, RTOL, Case, Mistake, as_array, as_number, close, diagnose, expect_dict,
-                                expect_sequence, grader, numerical_gradient, per_inputs)
+                                expect_drawn, expect_sequence, grader, numerical_gradient, per_inputs)
 from autograder.student import StudentRaised
 
 from . import cases as C
@@ -84,14 +84,7 @@ def expect_he_weights(weights: list[np.ndarray]) -> None:
     by the scale that does fit, if any.
     """
     values = np.concatenate([W.ravel() for W in weights])
-    if not np.all(np.isfinite(values)):
-        raise Mistake("the weights contain nan or inf")
-    if np.all(values == 0):
-        raise HINTS.mistake("weights_zero")
-    if values.size > 1 and np.all(values == values[0]):
-        raise HINTS.mistake("weights_constant")
-    if values.size >= 30 and (np.all(values >= 0) or np.all(values <= 0)):
-        raise HINTS.mistake("weights_uniform")
+    expect_drawn(values, HINTS)
     tolerance = 8 / np.sqrt(2 * values.size)
 
     def fits(scale) -> bool:
