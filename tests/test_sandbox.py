@@ -137,12 +137,16 @@ def test_missing_not_callable_and_not_implemented(box):
 
 def test_a_bad_statement_loses_only_what_it_defines(box):
     with open_student(box, "def good():\n    return 1", "def broken(:\n    pass", "y = undefined_name",
-               "import os\nos._exit(3)", "def later():\n    return good() + 1") as student:
-        assert set(student.load_problems) == {"cell 2", "cell 3", "cell 4"}
+               "import os\nos._exit(3)", "def later():\n    return good() + 1", "return 5",
+               "def where():\n    return where.__code__.co_filename") as student:
+        assert set(student.load_problems) == {"cell 2", "cell 3", "cell 4", "cell 6"}
         assert student.load_problems["cell 2"].startswith("SyntaxError: ")
         assert student.load_problems["cell 3"] == "NameError: name 'undefined_name' is not defined"
         assert "exit code 3" in student.load_problems["cell 4"]
+        # Parses, but does not compile: the trusted side sends no bytecode and the child says why.
+        assert student.load_problems["cell 6"].startswith("SyntaxError: 'return' outside function")
         assert student.call("later") == 2 and not student.defines("broken")
+        assert student.call("where") == "cell 7"  # compiled on the trusted side under its own label
 
 
 def test_unicode_and_control_characters_in_messages(box):

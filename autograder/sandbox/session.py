@@ -8,6 +8,7 @@ die, flood its pipe or forge replies. Only inputs go in.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import signal
@@ -39,6 +40,19 @@ SIGNAL_HINTS = {
     signal.SIGXCPU: "the CPU time limit",
     signal.SIGSEGV: "a crash, e.g. infinite recursion",
 }
+
+
+#: Statements compiled once per process and remembered, by label and source: the code a class
+#: has in common (imports, given helpers) is most of it. At most MEMO_STATEMENTS statements of
+#: at most MEMO_CHARS characters each are kept; longer ones are compiled every time.
+MEMO_STATEMENTS, MEMO_CHARS = 512, 20_000
+_remembered_bytecode = functools.lru_cache(maxsize=MEMO_STATEMENTS)(protocol.bytecode)
+
+
+def _load_entry(label: str, source: str) -> list:
+    """A statement as a ``load`` request carries it: with its bytecode when it compiles."""
+    code = (_remembered_bytecode if len(source) <= MEMO_CHARS else protocol.bytecode)(label, source)
+    return [label, source] if code is None else [label, source, code]
 
 
 class SandboxError(RuntimeError):
@@ -211,7 +225,7 @@ class SandboxedStudent(Session):
     def __init__(self, box: Sandbox, statements: list[tuple[str, str]]):
         super().__init__()
         self._box = box
-        self._statements = [(str(label), str(source)) for label, source in statements]
+        self._statements = [_load_entry(str(label), str(source)) for label, source in statements]
         self._skipped: set[int] = set()  # statements that killed their child: never again
         self._child: Child | None = None
         self._seq = 0
@@ -249,7 +263,7 @@ class SandboxedStudent(Session):
         while True:
             self._child = self._box._fork()
             pending = [index for index in range(len(self._statements)) if index not in self._skipped]
-            request = {"op": "load", "statements": [list(self._statements[index]) for index in pending]}
+            request = {"op": "load", "statements": [self._statements[index] for index in pending]}
             loaded = 0
             try:
                 for reply in self._exchange(request, limit - (time.monotonic() - started), replies=len(pending)):
