@@ -78,8 +78,10 @@ TIOCSTI, FIOASYNC, FIOSETOWN, SIOCSPGRP = 0x5412, 0x5452, 0x8901, 0x8902
 F_SETFL, F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE = 4, 8, 10, 15, 1024
 F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW = 6, 7, 37, 38
 IOPRIO_WHO_PROCESS = 1
+MADV_COLLAPSE, HUGE_PAGE = 25, 2 * 2**20
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 
 
 @contextlib.contextmanager
@@ -305,6 +307,22 @@ def _seccomp_rules():
     return rules
 
 
+def _collapse_heap():
+    """Back the warm heap with huge pages where the kernel can (MADV_COLLAPSE, Linux 6.1 on;
+    elsewhere madvise fails and nothing changes): forking a child then copies one page-table
+    entry per 2 MB instead of 512, and its exit tears down as few, 2-3 ms less CPU a child.
+    Copy-on-write stays per 4 kB page: a child's writes split the huge page they land in."""
+    with open("/proc/self/maps", encoding="ascii") as maps:
+        for line in maps:
+            fields = line.split()
+            if fields[1] != "rw-p" or fields[5:] not in ([], ["[heap]"]):  # private, anonymous
+                continue
+            low, high = (int(bound, 16) for bound in fields[0].split("-"))
+            start, end = -(-low // HUGE_PAGE) * HUGE_PAGE, high // HUGE_PAGE * HUGE_PAGE
+            if end > start:
+                _libc.madvise(start, end - start, MADV_COLLAPSE)
+
+
 # ---------------------------------------------------------------------------------------------
 # The child: lock down, then serve requests over two pipes.
 # ---------------------------------------------------------------------------------------------
@@ -406,6 +424,7 @@ def _zygote(control_fd, settings):
     confine = _landlock(settings["hidden"]) if settings["isolation"] == "landlock" else None
     program = _SeccompProgram(_seccomp_rules())
     gc.freeze()  # keep the warm heap out of every child's garbage collections (and copies)
+    _collapse_heap()
     control.send(b"ready")
     children, exited = set(), {}
     while True:
